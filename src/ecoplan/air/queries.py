@@ -1,0 +1,150 @@
+"""Air assessments over a store: the tables the CLI, the API and the reports show.
+
+Each function takes an Ibis backend holding ``observations``, ``sites`` and
+``air_published`` (the DuckDB store, or Spark over the exchange layout) and
+returns an Arrow table. Filters are Ibis expressions, never SQL text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from ..standards import aqi_table, available_editions
+from . import statistics as st
+
+BY = ("station", "city")
+
+
+def _day_bounds(start: dt.date | None, end: dt.date | None) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """Hour labels of the natural days start..end: (start 00:00, end+1 00:00]."""
+    lo = dt.datetime.combine(start, dt.time()) if start else None
+    hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time()) if end else None
+    return lo, hi
+
+
+def _observations(
+    backend,
+    *,
+    stations: Sequence[str] | None,
+    cities: Sequence[str] | None,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> tuple[ir.Table, ir.Table]:
+    obs = backend.table("observations")
+    sites = backend.table("sites")
+    lo, hi = _day_bounds(start, end)
+    if lo is not None:
+        obs = obs.filter(obs.time > lo)
+    if hi is not None:
+        obs = obs.filter(obs.time <= hi)
+    if stations:
+        obs = obs.filter(obs.site.isin(list(stations)))
+    if cities:
+        in_city = sites.filter(sites.city.isin(list(cities))).select("code")
+        obs = obs.filter(obs.site.isin(in_city.code))
+    return obs, sites
+
+
+def series(
+    backend,
+    *,
+    by: str = "station",
+    stations: Sequence[str] | None = None,
+    cities: Sequence[str] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> ir.Table:
+    """Hourly series (sid, time, parameter, value) of stations or cities."""
+    if by not in BY:
+        raise ValueError(f"by must be one of {BY}")
+    obs, sites = _observations(backend, stations=stations, cities=cities, start=start, end=end)
+    return st.station_hourly(obs) if by == "station" else st.city_hourly(obs, sites)
+
+
+def _label(t: ir.Table, sites: ir.Table, by: str) -> ir.Table:
+    if by == "station":
+        names = sites.select(sid=sites.code, station_name=sites.name, city=sites.city)
+        t = t.left_join(names, "sid").drop("sid_right")
+        return t.rename(station="sid")
+    return t.rename(city="sid")
+
+
+def _categories(t: ir.Table, edition: str | None) -> ir.Table:
+    table = aqi_table(edition or available_editions("hj633")[-1])
+    zh = ibis.cases(*[(t.level == lv.level, ibis.literal(lv.category_zh)) for lv in table.levels])
+    en = ibis.cases(*[(t.level == lv.level, ibis.literal(lv.category_en)) for lv in table.levels])
+    return t.mutate(category_zh=zh, category_en=en)
+
+
+def hourly(
+    backend,
+    *,
+    by: str = "station",
+    stations: Sequence[str] | None = None,
+    cities: Sequence[str] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    edition: str | None = None,
+    so2_rule: str = "platform",
+) -> ir.Table:
+    """Hourly AQI report: one row per station (or city) and hour, with the published AQI."""
+    h = series(backend, by=by, stations=stations, cities=cities, start=start, end=end)
+    t = st.hourly_aqi(h, edition=edition, so2_rule=so2_rule)
+    if by == "station":
+        pub = backend.table("air_published")
+        pub = pub.select(sid=pub.site, time=pub.time, published_aqi=pub.aqi)
+        t = t.left_join(pub, ["sid", "time"]).drop("sid_right", "time_right")
+    t = _categories(t, edition)
+    t = _label(t, backend.table("sites"), by)
+    key = ["station", "time"] if by == "station" else ["city", "time"]
+    return t.order_by(key)
+
+
+def daily(
+    backend,
+    *,
+    by: str = "station",
+    stations: Sequence[str] | None = None,
+    cities: Sequence[str] | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    edition: str | None = None,
+) -> ir.Table:
+    """Daily AQI report: reported daily concentrations, IAQIs, AQI, primary pollutant, level."""
+    h = series(backend, by=by, stations=stations, cities=cities, start=start, end=end)
+    t = st.daily_report(st.daily_values(h), edition=edition)
+    t = _categories(t, edition)
+    t = _label(t, backend.table("sites"), by)
+    key = ["station", "date"] if by == "station" else ["city", "date"]
+    return t.order_by(key)
+
+
+def period(
+    backend,
+    *,
+    year: int,
+    period: str = "year",
+    by: str = "city",
+    stations: Sequence[str] | None = None,
+    cities: Sequence[str] | None = None,
+    edition: str | None = None,
+) -> ir.Table:
+    """Annual (or monthly) HJ 663 statistics of stations or cities for ``year``."""
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    h = series(backend, by=by, stations=stations, cities=cities, start=start, end=end)
+    dv = st.daily_values(h)
+    rep = st.daily_report(dv, edition=edition)
+    t = st.period_statistics(dv, rep, period=period)
+    t = _label(t, backend.table("sites"), by)
+    key = ["station", "period"] if by == "station" else ["city", "period"]
+    return t.order_by(key)
+
+
+def execute(backend, expr: ir.Table) -> pa.Table:
+    """Run an expression on its backend and return Arrow."""
+    return backend.to_pyarrow(expr)

@@ -1,0 +1,26 @@
+"""The ``ecoplan`` command line.
+
+A single global option ``--db PATH`` (or ``$ECOPLAN_DB``) selects the DuckDB
+store; the default is ``./ecoplan.duckdb``. Sub-commands live in one module
+each and register themselves on :data:`app` when imported below.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from .common import app
+
+# Modules defining sub-commands; each attaches its commands to ``app`` (or to
+# a sub-app it owns) when imported.
+COMMAND_MODULES = ("ingest", "air")
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"{__name__}.{_name}")
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,138 @@
+"""Shared pieces of the command line: the app, the store option, output and progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import pyarrow as pa
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from ..output import OutputError, to_frame, write_table
+from ..store import DEFAULT_DB, Store
+
+console = Console()
+err_console = Console(stderr=True)
+
+app = typer.Typer(
+    name="ecoplan",
+    help="Monitoring, assessment and early warning for an ecological-protection plan.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@dataclass
+class Settings:
+    db: Path
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    db: Annotated[
+        Path,
+        typer.Option("--db", envvar="ECOPLAN_DB", help="DuckDB store file.", show_default=True),
+    ] = Path(DEFAULT_DB),
+) -> None:
+    ctx.obj = Settings(db=db)
+
+
+def settings(ctx: typer.Context) -> Settings:
+    obj = ctx.find_root().obj
+    if obj is None:  # called without the callback (tests)
+        obj = Settings(db=Path(os.environ.get("ECOPLAN_DB") or DEFAULT_DB))
+    return obj
+
+
+def open_store(ctx: typer.Context, *, read_only: bool = False) -> Store:
+    path = settings(ctx).db
+    if read_only and not path.exists():
+        err_console.print(f"[red]no store at {path}[/red] (ingest data first, or pass --db)")
+        raise typer.Exit(2)
+    return Store(path, read_only=read_only)
+
+
+OutOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", "-o", help="Write the table to a .csv, .parquet or .json file instead of printing it."
+    ),
+]
+FromOption = Annotated[
+    dt.datetime | None, typer.Option("--from", formats=["%Y-%m-%d"], help="First day, YYYY-MM-DD.")
+]
+ToOption = Annotated[
+    dt.datetime | None, typer.Option("--to", formats=["%Y-%m-%d"], help="Last day, YYYY-MM-DD.")
+]
+
+
+def emit(
+    data: Any, out: Path | None, *, title: str = "", max_rows: int = 60, columns: list[str] | None = None
+) -> None:
+    """Write ``data`` to ``out``, or print it as a table.
+
+    The printed table shows the first ``max_rows`` rows and, when given, only
+    ``columns`` (those present); files always get every row and column.
+    """
+    if out is not None:
+        try:
+            path = write_table(data, out)
+        except OutputError as exc:
+            err_console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+        n = data.num_rows if isinstance(data, pa.Table) else len(to_frame(data))
+        console.print(f"wrote {n} rows to {path}")
+        return
+    frame = to_frame(data)
+    hidden = 0
+    if columns:
+        shown = [c for c in columns if c in frame.columns]
+        hidden = len(frame.columns) - len(shown)
+        frame = frame[shown]
+    table = Table(title=title or None, show_lines=False)
+    for col in frame.columns:
+        table.add_column(str(col), overflow="fold")
+    for _, row in frame.head(max_rows).iterrows():
+        table.add_row(*[_cell(v) for v in row.tolist()])
+    console.print(table)
+    if len(frame) > max_rows:
+        console.print(f"[dim]{len(frame) - max_rows} more rows; use --out FILE for all {len(frame)}[/dim]")
+    if hidden:
+        console.print(f"[dim]{hidden} more columns; use --out FILE for all of them[/dim]")
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        if v != v:  # NaN from pandas conversion of NULL
+            return ""
+        return f"{v:.4g}" if abs(v) < 1e6 else f"{v:.6g}"
+    if hasattr(v, "isoformat"):
+        text = v.isoformat(sep=" ") if isinstance(v, dt.datetime) else v.isoformat()
+        return text
+    return str(v)
+
+
+def progress_bar() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[file]}"),
+        console=err_console,
+        transient=False,
+    )
+
+
+def as_date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None

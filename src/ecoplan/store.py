@@ -1,0 +1,409 @@
+"""The embedded store: one DuckDB file holding everything ecoplan knows.
+
+Conventions
+-----------
+- Times are naive ``TIMESTAMP`` values in China Standard Time (UTC+8, no
+  daylight saving). Readers convert zone-aware input to it. An hourly value is
+  labelled with the *end* of its hour, as the national platform does: the
+  value labelled 01:00 covers 00:00-01:00, so the natural day of a label is
+  ``date(time - 1 hour)``.
+- Canonical units: air ug/m3, CO mg/m3; water mg/L (fecal coliform count/L);
+  discharge m3/s.
+- Missing values are NULL, never NaN; a blank cell is not stored at all.
+- Observations carry no database key constraint (an index over hundreds of
+  millions of rows costs more than it guards); uniqueness of the key is kept
+  by :meth:`Store.upsert` and verified by ``ecoplan check``.
+
+Every ingest goes through :meth:`Store.upsert` inside one transaction: a new
+key is inserted, an equal value is left alone, a different value replaces the
+stored one and the replaced row is copied to the table's ``*_history`` twin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pyarrow as pa
+
+SCHEMA_VERSION = "1"
+DEFAULT_DB = "ecoplan.duckdb"
+
+# Key and value columns of the tables written by upsert. Provenance columns
+# (source, ingest_id) are not compared: re-reading a value from another file
+# keeps its first provenance.
+TABLES: dict[str, dict[str, Any]] = {
+    # --- air --------------------------------------------------------------
+    "sites": {
+        "keys": ["code"],
+        "values": ["name", "city", "province", "lat", "lon", "kind", "is_background"],
+        "coalesce": True,
+    },
+    "observations": {
+        "keys": ["site", "time", "parameter"],
+        "values": ["value", "unit"],
+    },
+    "air_published": {
+        "keys": ["site", "time"],
+        "values": [
+            "aqi",
+            "primary_pollutant",
+            "pm2_5_24h",
+            "pm10_24h",
+            "so2_24h",
+            "no2_24h",
+            "o3_24h",
+            "o3_8h",
+            "o3_8h_24h",
+            "co_24h",
+        ],
+        "coalesce": True,
+    },
+    # --- water ------------------------------------------------------------
+    "sections": {
+        "keys": ["code"],
+        "values": [
+            "name",
+            "river",
+            "basin",
+            "city",
+            "province",
+            "kind",
+            "control_level",
+            "lat",
+            "lon",
+        ],
+        "coalesce": True,
+    },
+    "water_samples": {
+        "keys": ["section", "time", "item"],
+        "values": ["value", "unit", "below_dl", "detection_limit", "sample_kind"],
+    },
+    "water_published": {
+        "keys": ["section", "time"],
+        "values": ["class", "status"],
+        "coalesce": True,
+    },
+    # --- flow -------------------------------------------------------------
+    "gauges": {
+        "keys": ["code"],
+        "values": ["name", "river", "section", "basin", "lat", "lon"],
+        "coalesce": True,
+    },
+    "flows": {
+        "keys": ["gauge", "date"],
+        "values": ["discharge"],
+    },
+    # --- plan -------------------------------------------------------------
+    "indicator_values": {
+        "keys": ["indicator", "scope", "year", "origin"],
+        "values": ["value", "unit", "method", "note"],
+    },
+}
+
+_DDL = [
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    "CREATE SEQUENCE IF NOT EXISTS ingest_id_seq START 1",
+    """CREATE TABLE IF NOT EXISTS ingest_log (
+        ingest_id BIGINT PRIMARY KEY,
+        domain VARCHAR,
+        reader VARCHAR,
+        file VARCHAR,
+        checksum VARCHAR,
+        size_bytes BIGINT,
+        rows_read BIGINT,
+        values_read BIGINT,
+        rows_stored BIGINT,
+        rows_replaced BIGINT,
+        rows_unchanged BIGINT,
+        rows_rejected BIGINT,
+        started_at TIMESTAMP,
+        finished_at TIMESTAMP,
+        status VARCHAR,
+        message VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS rejects (
+        ingest_id BIGINT, file VARCHAR, line BIGINT, "column" VARCHAR,
+        value VARCHAR, reason VARCHAR)""",
+    # air
+    """CREATE TABLE IF NOT EXISTS sites (
+        code VARCHAR PRIMARY KEY, name VARCHAR, city VARCHAR, province VARCHAR,
+        lat DOUBLE, lon DOUBLE, kind VARCHAR, is_background BOOLEAN,
+        source VARCHAR, ingest_id BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS observations (
+        site VARCHAR NOT NULL, time TIMESTAMP NOT NULL, parameter VARCHAR NOT NULL,
+        value DOUBLE, unit VARCHAR, source VARCHAR, ingest_id BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS air_published (
+        site VARCHAR NOT NULL, time TIMESTAMP NOT NULL, aqi DOUBLE,
+        primary_pollutant VARCHAR, pm2_5_24h DOUBLE, pm10_24h DOUBLE, so2_24h DOUBLE,
+        no2_24h DOUBLE, o3_24h DOUBLE, o3_8h DOUBLE, o3_8h_24h DOUBLE, co_24h DOUBLE,
+        source VARCHAR, ingest_id BIGINT)""",
+    # water
+    """CREATE TABLE IF NOT EXISTS sections (
+        code VARCHAR PRIMARY KEY, name VARCHAR, river VARCHAR, basin VARCHAR,
+        city VARCHAR, province VARCHAR, kind VARCHAR, control_level VARCHAR,
+        lat DOUBLE, lon DOUBLE, source VARCHAR, ingest_id BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS water_samples (
+        section VARCHAR NOT NULL, time TIMESTAMP NOT NULL, item VARCHAR NOT NULL,
+        value DOUBLE, unit VARCHAR, below_dl BOOLEAN, detection_limit DOUBLE,
+        sample_kind VARCHAR, source VARCHAR, ingest_id BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS water_published (
+        section VARCHAR NOT NULL, time TIMESTAMP NOT NULL, class VARCHAR,
+        status VARCHAR, source VARCHAR, ingest_id BIGINT)""",
+    # flow
+    """CREATE TABLE IF NOT EXISTS gauges (
+        code VARCHAR PRIMARY KEY, name VARCHAR, river VARCHAR, section VARCHAR,
+        basin VARCHAR, lat DOUBLE, lon DOUBLE, source VARCHAR, ingest_id BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS flows (
+        gauge VARCHAR NOT NULL, date DATE NOT NULL, discharge DOUBLE,
+        source VARCHAR, ingest_id BIGINT)""",
+    # plan
+    """CREATE TABLE IF NOT EXISTS indicator_values (
+        indicator VARCHAR NOT NULL, scope VARCHAR NOT NULL, year INTEGER NOT NULL,
+        origin VARCHAR NOT NULL, value DOUBLE, unit VARCHAR, method VARCHAR,
+        note VARCHAR, source VARCHAR, ingest_id BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS warnings (
+        warning_id VARCHAR PRIMARY KEY, kind VARCHAR, rule VARCHAR, level VARCHAR,
+        scope VARCHAR, scope_type VARCHAR, start_time TIMESTAMP, end_time TIMESTAMP,
+        active BOOLEAN, evidence VARCHAR, message_zh VARCHAR, message_en VARCHAR,
+        raised_at TIMESTAMP, updated_at TIMESTAMP)""",
+    # api
+    """CREATE TABLE IF NOT EXISTS api_tokens (
+        token_id VARCHAR PRIMARY KEY, name VARCHAR, token_hash VARCHAR, scope VARCHAR,
+        created_at TIMESTAMP, revoked_at TIMESTAMP)""",
+]
+
+
+def _history_ddl(table: str) -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS {table}_history AS "
+        f"SELECT *, CAST(NULL AS BIGINT) AS replaced_by, "
+        f"CAST(NULL AS TIMESTAMP) AS replaced_at FROM {table} WITH NO DATA"
+    )
+
+
+def default_db_path() -> Path:
+    """``$ECOPLAN_DB`` or ``./ecoplan.duckdb``."""
+    return Path(os.environ.get("ECOPLAN_DB") or DEFAULT_DB)
+
+
+@dataclass
+class UpsertCounts:
+    """What an upsert did: rows inserted (new keys and replacements), replaced, unchanged."""
+
+    stored: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
+        self.stored += other.stored
+        self.replaced += other.replaced
+        self.unchanged += other.unchanged
+        return self
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Store:
+    """A DuckDB file with ecoplan's schema.
+
+    Parameters
+    ----------
+    path
+        The database file; ``":memory:"`` for a throw-away store.
+    read_only
+        Open without write access (no schema migration).
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, read_only: bool = False):
+        self.path = Path(path) if path is not None else default_db_path()
+        target = ":memory:" if str(path) == ":memory:" else str(self.path)
+        if not read_only and target != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(target, read_only=read_only)
+        self.read_only = read_only
+        self._ibis = None
+        if not read_only:
+            self._migrate()
+
+    # -- lifecycle ---------------------------------------------------------
+    def _migrate(self) -> None:
+        for ddl in _DDL:
+            self.con.execute(ddl)
+        for table in TABLES:
+            self.con.execute(_history_ddl(table))
+        self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def ibis(self):
+        """An Ibis DuckDB backend sharing this store's connection."""
+        if self._ibis is None:
+            import ibis
+
+            self._ibis = ibis.duckdb.from_connection(self.con)
+        return self._ibis
+
+    def table(self, name: str):
+        """An Ibis table expression over a stored table."""
+        return self.ibis.table(name)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One atomic unit of work: committed on success, rolled back on any error."""
+        self.con.begin()
+        try:
+            yield self.con
+        except BaseException:
+            self.con.rollback()
+            raise
+        else:
+            self.con.commit()
+
+    # -- ingest log ----------------------------------------------------------
+    def log_ingest(self, ingest_id: int, **fields: Any) -> None:
+        cols = ["ingest_id", *fields]
+        marks = ", ".join("?" for _ in cols)
+        self.con.execute(
+            f"INSERT INTO ingest_log ({', '.join(cols)}) VALUES ({marks})",
+            [ingest_id, *fields.values()],
+        )
+
+    def next_ingest_ids(self, n: int) -> list[int]:
+        return [
+            int(r[0])
+            for r in self.con.execute("SELECT nextval('ingest_id_seq') FROM range(?)", [n]).fetchall()
+        ]
+
+    def log_ingests(self, rows: pa.Table) -> None:
+        """Write several ingest log entries (columns named as in ``ingest_log``)."""
+        self._insert_arrow("ingest_log", rows)
+
+    def add_rejects(self, rows: pa.Table) -> int:
+        """Store reject records (ingest_id, file, line, column, value, reason)."""
+        if rows.num_rows:
+            self._insert_arrow("rejects", rows)
+        return rows.num_rows
+
+    def _insert_arrow(self, table: str, rows: pa.Table) -> None:
+        name = f"_in_{table}"
+        self.con.register(name, rows)
+        try:
+            cols = ", ".join(_q(c) for c in rows.column_names)
+            self.con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {name}")
+        finally:
+            self.con.unregister(name)
+
+    # -- writes --------------------------------------------------------------
+    def upsert(
+        self,
+        table: str,
+        rows: pa.Table,
+        *,
+        ingest_id: int,
+        source: str | None = None,
+        files: pa.Table | None = None,
+    ) -> dict[int, UpsertCounts]:
+        """Insert or replace ``rows`` in ``table`` by its key; keep replaced rows.
+
+        ``rows`` holds key and value columns of ``table`` (see :data:`TABLES`)
+        with unique keys. Rows from several files carry a ``_file`` column
+        (int) and ``files`` maps it to each file's ``source`` and
+        ``ingest_id``; otherwise ``source`` and ``ingest_id`` apply to all.
+        Returns counts per ``_file`` value (key 0 without files). Call inside
+        :meth:`transaction`.
+
+        For tables marked ``coalesce`` a missing (NULL) new value keeps the
+        stored one, so partial metadata never erases what is known.
+        """
+        spec = TABLES[table]
+        keys: list[str] = spec["keys"]
+        values: list[str] = [v for v in spec["values"] if v in rows.column_names]
+        coalesce = bool(spec.get("coalesce"))
+        if rows.num_rows == 0:
+            return {}
+        con = self.con
+        stg = f"_stg_{table}"
+        con.register(stg, rows)
+        try:
+            on = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in keys)
+            new = {v: (f"COALESCE(s.{_q(v)}, t.{_q(v)})" if coalesce else f"s.{_q(v)}") for v in values}
+            differs = " OR ".join(f"t.{_q(v)} IS DISTINCT FROM {new[v]}" for v in values) or "FALSE"
+            if files is not None:
+                con.register("_files", files)
+                provenance = "f.source AS source, f.ingest_id AS ingest_id, s._file AS _file"
+                join_files = "JOIN _files f ON f._file = s._file"
+                params: list[Any] = []
+            else:
+                provenance = "? AS source, ? AS ingest_id, 0 AS _file"
+                join_files = ""
+                params = [source, ingest_id]
+            select = ", ".join(
+                [f"s.{_q(k)}" for k in keys] + [f"{new[v]} AS {_q(v)}" for v in values] + [provenance]
+            )
+            first_key = _q(keys[0])
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _cmp AS SELECT {select}, "
+                f"t.{first_key} IS NOT NULL AS _exists, "
+                f"t.{first_key} IS NOT NULL AND ({differs}) AS _differs "
+                f"FROM {stg} s {join_files} LEFT JOIN {table} t ON {on}",
+                params,
+            )
+            per_file = {
+                int(f): UpsertCounts(stored=int(n_new + n_diff), replaced=int(n_diff), unchanged=int(n_same))
+                for f, n_new, n_diff, n_same in con.execute(
+                    "SELECT _file, count(*) FILTER (NOT _exists), count(*) FILTER (_differs), "
+                    "count(*) FILTER (_exists AND NOT _differs) FROM _cmp GROUP BY _file"
+                ).fetchall()
+            }
+            if any(c.replaced for c in per_file.values()):
+                match = " AND ".join(f"{table}.{_q(k)} = c.{_q(k)}" for k in keys)
+                con.execute(
+                    f"INSERT INTO {table}_history BY NAME SELECT {table}.*, "
+                    f"? AS replaced_by, ? AS replaced_at FROM {table} "
+                    f"SEMI JOIN (SELECT * FROM _cmp WHERE _differs) c ON {match}",
+                    [ingest_id, now()],
+                )
+                con.execute(f"DELETE FROM {table} USING _cmp c WHERE c._differs AND {match}")
+            cols = ", ".join(_q(c) for c in [*keys, *values, "source", "ingest_id"])
+            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _cmp WHERE NOT _exists OR _differs")
+            con.execute("DROP TABLE _cmp")
+        finally:
+            con.unregister(stg)
+            if files is not None:
+                con.unregister("_files")
+        return per_file
+
+    # -- reads ---------------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        """Run a parameterised SQL query and return an Arrow table."""
+        return self.con.execute(sql, params or []).to_arrow_table()
+
+    def count(self, table: str) -> int:
+        if table not in TABLES and table not in {"ingest_log", "rejects", "warnings"}:
+            raise KeyError(table)
+        return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def now() -> dt.datetime:
+    """China Standard Time, naive like every stored time, for log entries."""
+    return dt.datetime.now(CHINA_TZ).replace(tzinfo=None, microsecond=0)
