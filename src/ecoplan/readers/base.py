@@ -268,7 +268,7 @@ def to_numbers(values: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     """
     cells = strip_cells(values)
     blank = np.array([c is None for c in cells], dtype=bool)
-    nums = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(dtype=float)
+    nums = pd.to_numeric(pd.Series(cells, dtype=object), errors="coerce").to_numpy(dtype=float, copy=True)
     bad = ~blank & ~np.isfinite(nums)
     return nums, blank, bad
 
