@@ -310,7 +310,11 @@ def reference_means(
 
 
 def daily_status(
-    calendar: ir.Table, rule: EcoflowRule, *, reference_years: Sequence[int] | None = None
+    calendar: ir.Table,
+    rule: EcoflowRule,
+    *,
+    reference_years: Sequence[int] | None = None,
+    run_counter: bool = True,
 ) -> ir.Table:
     """Each gauge's days with threshold, compliance and low-flow figures.
 
@@ -318,9 +322,9 @@ def daily_status(
     ``threshold_share``, ``threshold`` [m3/s], ``compliant`` (NULL when the day
     is missing), ``flow_7d`` (mean of the window ending that day, NULL unless
     all its days have a discharge), ``flow_7d_ratio`` (``flow_7d /
-    threshold``, NULL when the threshold is 0) and ``shortfall_run`` (days
-    below the threshold in a row up to and including that day; 0 on a
-    compliant day, NULL on a missing one).
+    threshold``, NULL when the threshold is 0) and, with ``run_counter``,
+    ``shortfall_run`` (days below the threshold in a row up to and including
+    that day; 0 on a compliant day, NULL on a missing one).
     """
     refs = reference_means(calendar, rule, reference_years=reference_years)
     c = calendar.left_join(refs, "gauge").drop("gauge_right")
@@ -338,6 +342,8 @@ def daily_status(
     c = c.mutate(flow_7d=flow_7d).drop("_m", "_n")
     c = c.mutate(flow_7d_ratio=ibis.ifelse(c.threshold > 0, c.flow_7d / c.threshold, ibis.null("float64")))
 
+    if not run_counter:
+        return c
     short = c.filter(c.compliant == False)  # noqa: E712 (an Ibis comparison)
     short = short.select("gauge", "date", "day")
     rn = ibis.row_number().over(group_by=short.gauge, order_by=short.date)
@@ -361,139 +367,136 @@ def _longest_runs(status: ir.Table, keys: list[str]) -> ir.Table:
     return runs.group_by(keys).aggregate(longest_shortfall_run=runs.n.max())
 
 
-def _period_rows(status: ir.Table, keys: list[str]) -> ir.Table:
+def _period_rows(status: ir.Table, keys: list[str], rule: EcoflowRule) -> ir.Table:
+    """Aggregate the days of each group of ``keys`` (gauge, year and maybe season)."""
+    q, season = status.discharge, status.season
     agg = status.group_by(keys).aggregate(
         start_date=status.date.min(),
         end_date=status.date.max(),
         expected_days=status.count(),
-        observed_days=status.discharge.count(),
-        mean_flow=status.discharge.mean(),
-        threshold=status.threshold.max(),
-        threshold_share=status.threshold_share.max(),
+        observed_days=q.count(),
+        mean_flow=q.mean(),
+        mean_flow_non_flood=q.mean(where=season == "non_flood"),
+        mean_flow_flood=q.mean(where=season == "flood"),
         compliant_days=status.compliant.cast("int64").sum(),
         min_7day_mean=status.flow_7d.min(),
         min_7day_ratio=status.flow_7d_ratio.min(),
         windows_7day=status.flow_7d.count(),
+        # constant per gauge: carried through the aggregation instead of joined back
+        reference_mean=status.reference_mean.max(),
+        reference_years=status.reference_years.max(),
+        reference_first=status.reference_first.max(),
+        reference_last=status.reference_last.max(),
+        **(
+            {
+                "base_non_flood": status.reference_mean_non_flood.max(),
+                "base_flood": status.reference_mean_flood.max(),
+            }
+            if rule.base == "season"
+            else {}
+        ),
     )
     runs = _longest_runs(status, keys)
     agg = agg.left_join(runs, keys).drop(*[f"{k}_right" for k in keys])
+    if rule.base != "season":
+        agg = agg.mutate(base_non_flood=agg.reference_mean, base_flood=agg.reference_mean)
+    agg = agg.mutate(
+        threshold_non_flood=agg.base_non_flood * rule.non_flood_share,
+        threshold_flood=agg.base_flood * rule.flood_share,
+    )
+    # the plan's literal seasonal reading: each season's mean flow reaches its threshold
+    # (SQL three-valued logic: one season short makes the year False, one unknown NULL)
+    ok_non_flood = agg.mean_flow_non_flood >= agg.threshold_non_flood
+    ok_flood = agg.mean_flow_flood >= agg.threshold_flood
     if "season" in keys:
-        return agg.mutate(period=agg.season)
+        flood = agg.season == "flood"
+        return agg.mutate(
+            period=agg.season,
+            threshold_share=ibis.ifelse(flood, rule.flood_share, rule.non_flood_share),
+            threshold=ibis.ifelse(flood, agg.threshold_flood, agg.threshold_non_flood),
+            volume_compliant=ibis.ifelse(flood, ok_flood, ok_non_flood),
+        )
     # a year mixes two thresholds: its row has none of its own
     return agg.mutate(
-        period=ibis.literal("year"), threshold=ibis.null("float64"), threshold_share=ibis.null("float64")
+        period=ibis.literal("year"),
+        threshold_share=ibis.null("float64"),
+        threshold=ibis.null("float64"),
+        volume_compliant=ok_non_flood & ok_flood,
     )
+
+
+COMPLIANCE_COLUMNS = (
+    "gauge",
+    "year",
+    "period",
+    "period_zh",
+    "period_en",
+    "period_order",
+    "start_date",
+    "end_date",
+    "expected_days",
+    "observed_days",
+    "missing_days",
+    "missing_share",
+    "gap_flag",
+    "mean_flow",
+    "reference_mean",
+    "reference_years",
+    "reference_first",
+    "reference_last",
+    "threshold_share",
+    "threshold",
+    "threshold_non_flood",
+    "threshold_flood",
+    "compliant_days",
+    "shortfall_days",
+    "compliance_rate",
+    "longest_shortfall_run",
+    "min_7day_mean",
+    "min_7day_ratio",
+    "windows_7day",
+    "volume_compliant",
+)
 
 
 def period_compliance(status: ir.Table, rule: EcoflowRule) -> ir.Table:
     """Per gauge, year and period (year, non-flood and flood season): compliance figures.
 
-    ``status`` is the output of :func:`daily_status`. Columns: ``gauge, year,
-    period, period_zh, period_en, start_date, end_date, expected_days,
-    observed_days, missing_days, missing_share, gap_flag, mean_flow,
-    reference_mean, reference_years, reference_first, reference_last,
-    threshold_share, threshold, threshold_non_flood, threshold_flood,
-    compliant_days, shortfall_days, compliance_rate, longest_shortfall_run,
-    min_7day_mean, min_7day_ratio, windows_7day, volume_compliant``.
-    Flows in m3/s, rates as shares (0-1), runs in days.
+    ``status`` is the output of :func:`daily_status`. Columns
+    (:data:`COMPLIANCE_COLUMNS`): ``gauge, year, period`` (``year``,
+    ``non_flood``, ``flood``) with its labels and sort order, ``start_date,
+    end_date, expected_days, observed_days, missing_days, missing_share,
+    gap_flag, mean_flow, reference_mean, reference_years, reference_first,
+    reference_last, threshold_share, threshold`` (NULL on year rows, which
+    mix two), ``threshold_non_flood, threshold_flood, compliant_days,
+    shortfall_days, compliance_rate, longest_shortfall_run, min_7day_mean,
+    min_7day_ratio, windows_7day, volume_compliant``. Flows in m3/s, shares
+    and rates 0-1, runs in days. Without a multi-year mean (no reference
+    year) the thresholds and every compliance figure are NULL.
     """
-    cols = [
-        "gauge",
-        "year",
-        "period",
-        "start_date",
-        "end_date",
-        "expected_days",
-        "observed_days",
-        "mean_flow",
-        "threshold",
-        "threshold_share",
-        "compliant_days",
-        "min_7day_mean",
-        "min_7day_ratio",
-        "windows_7day",
-        "longest_shortfall_run",
-    ]
-    years = _period_rows(status, ["gauge", "year"]).select(*cols)
-    seasons = _period_rows(status, ["gauge", "year", "season"]).select(*cols)
-    t = years.union(seasons)
+    parts = [_period_rows(status, keys, rule) for keys in (["gauge", "year"], ["gauge", "year", "season"])]
+    cols = [c for c in parts[0].columns if c != "season"]
+    t = parts[0].select(*cols).union(parts[1].select(*cols))
 
-    thr = status.group_by(["gauge", "year"]).aggregate(
-        threshold_non_flood=status.threshold.max(where=status.season == "non_flood"),
-        threshold_flood=status.threshold.max(where=status.season == "flood"),
-    )
-    refs = status.group_by("gauge").aggregate(
-        reference_mean=status.reference_mean.max(),
-        reference_years=status.reference_years.max(),
-        reference_first=status.reference_first.max(),
-        reference_last=status.reference_last.max(),
-    )
-    t = t.left_join(thr, ["gauge", "year"]).drop("gauge_right", "year_right")
-    t = t.left_join(refs, "gauge").drop("gauge_right")
-
-    # without a reference mean nothing can be judged: NULL, not zero
     judged = t.threshold_non_flood.notnull() | t.threshold_flood.notnull()
     missing = t.expected_days - t.observed_days
+    compliant = ibis.ifelse(judged, t.compliant_days.fill_null(0), ibis.null("int64")).cast("int64")
     t = t.mutate(
-        compliant_days=ibis.ifelse(judged, t.compliant_days.fill_null(0), ibis.null("int64")).cast("int64"),
+        compliant_days=compliant,
+        shortfall_days=t.observed_days - compliant,
         missing_days=missing,
         missing_share=missing.cast("float64") / t.expected_days.cast("float64"),
         gap_flag=_missing_flag(t.expected_days, t.observed_days, rule),
+        compliance_rate=ibis.ifelse(
+            t.observed_days > 0,
+            compliant.cast("float64") / t.observed_days.cast("float64"),
+            ibis.null("float64"),
+        ),
         longest_shortfall_run=ibis.ifelse(
             judged & (t.observed_days > 0), t.longest_shortfall_run.fill_null(0), ibis.null("int64")
         ).cast("int64"),
+        period_zh=ibis.cases(*[(t.period == k, v[0]) for k, v in PERIODS.items()]),
+        period_en=ibis.cases(*[(t.period == k, v[1]) for k, v in PERIODS.items()]),
+        period_order=ibis.cases(*[(t.period == k, v[2]) for k, v in PERIODS.items()]),
     )
-    t = t.mutate(
-        shortfall_days=t.observed_days - t.compliant_days,
-        compliance_rate=ibis.ifelse(
-            t.observed_days > 0,
-            t.compliant_days.cast("float64") / t.observed_days.cast("float64"),
-            ibis.null("float64"),
-        ),
-        season_volume_ok=ibis.ifelse(t.period == "year", ibis.null("boolean"), t.mean_flow >= t.threshold),
-    )
-    s = t.filter(t.period != "year")
-    vol = s.group_by(["gauge", "year"]).aggregate(
-        _n=s.count(), _ok=s.season_volume_ok.cast("int64").sum(), _known=s.season_volume_ok.count()
-    )
-    t = t.left_join(vol, ["gauge", "year"]).drop("gauge_right", "year_right")
-    year_ok = ibis.ifelse(
-        t._known < t._n, ibis.ifelse(t._ok < t._known, False, ibis.null("boolean")), t._ok == t._n
-    )
-    t = t.mutate(volume_compliant=ibis.ifelse(t.period == "year", year_ok, t.season_volume_ok))
-    zh = ibis.cases(*[(t.period == k, v[0]) for k, v in PERIODS.items()])
-    en = ibis.cases(*[(t.period == k, v[1]) for k, v in PERIODS.items()])
-    order = ibis.cases(*[(t.period == k, v[2]) for k, v in PERIODS.items()])
-    t = t.mutate(period_zh=zh, period_en=en, period_order=order)
-    return t.select(
-        "gauge",
-        "year",
-        "period",
-        "period_zh",
-        "period_en",
-        "period_order",
-        "start_date",
-        "end_date",
-        "expected_days",
-        "observed_days",
-        "missing_days",
-        "missing_share",
-        "gap_flag",
-        "mean_flow",
-        "reference_mean",
-        "reference_years",
-        "reference_first",
-        "reference_last",
-        "threshold_share",
-        "threshold",
-        "threshold_non_flood",
-        "threshold_flood",
-        "compliant_days",
-        "shortfall_days",
-        "compliance_rate",
-        "longest_shortfall_run",
-        "min_7day_mean",
-        "min_7day_ratio",
-        "windows_7day",
-        "volume_compliant",
-    )
+    return t.select(*COMPLIANCE_COLUMNS)
