@@ -259,3 +259,10 @@ def test_cli_ingest_and_reports(tmp_path) -> None:
     assert res.exit_code != 0 and "two shares" in res.output
     res = runner.invoke(app, ["--db", str(db), "flow", "compliance", "--reference-years", "2020-2019"])
     assert res.exit_code != 0
+
+
+def test_gauge_lists_among_the_files_are_recognised(store) -> None:
+    s = ingest(store, [GAUGES, DAILY_ZH])
+    assert [o.reader for o in s.outcomes] == ["gauges", "flow_daily"]
+    g = dict(store.con.execute("SELECT code, name FROM gauges").fetchall())
+    assert g["FH001"] == "甲站" and "ZZ999" in g  # listed, and met in the discharge file

@@ -314,6 +314,7 @@ def daily_status(
     rule: EcoflowRule,
     *,
     reference_years: Sequence[int] | None = None,
+    refs: ir.Table | None = None,
     run_counter: bool = True,
 ) -> ir.Table:
     """Each gauge's days with threshold, compliance and low-flow figures.
@@ -325,8 +326,13 @@ def daily_status(
     threshold``, NULL when the threshold is 0) and, with ``run_counter``,
     ``shortfall_run`` (days below the threshold in a row up to and including
     that day; 0 on a compliant day, NULL on a missing one).
+
+    ``refs`` (from :func:`reference_means`) lets a caller pass the multi-year
+    means of the whole record while ``calendar`` holds only the days to
+    assess; the 7-day windows and runs then start at the calendar's first day.
     """
-    refs = reference_means(calendar, rule, reference_years=reference_years)
+    if refs is None:
+        refs = reference_means(calendar, rule, reference_years=reference_years)
     c = calendar.left_join(refs, "gauge").drop("gauge_right")
     share = ibis.ifelse(c.season == "flood", rule.flood_share, rule.non_flood_share)
     if rule.base == "season":

@@ -57,6 +57,11 @@ def _assessment_year(day: dt.date, rule: EcoflowRule) -> int:
     return day.year + (1 if sm > 1 and day.month >= sm else 0)
 
 
+def _year_start(year: int, rule: EcoflowRule) -> dt.date:
+    sm = rule.year_start_month
+    return dt.date(year, 1, 1) if sm == 1 else dt.date(year - 1, sm, 1)
+
+
 def compliance(
     backend,
     *,
@@ -83,10 +88,17 @@ def compliance(
     flows, meta = _selection(backend, gauges=gauges, rivers=rivers)
     span = (years[0], years[-1]) if years else None
     cal = ecoflow.daily_calendar(flows, rule, years=span, gauges=meta if years else None)
-    status = ecoflow.daily_status(cal, rule, reference_years=reference_years, run_counter=False)
-    t = ecoflow.period_compliance(status, rule)
+    refs = ecoflow.reference_means(cal, rule, reference_years=reference_years)
     if years:
-        t = t.filter(t.year.isin(years))
+        # the multi-year mean needs the whole record, the assessment only the years
+        # asked for and the days before them that their first 7-day windows reach
+        first = _year_start(years[0], rule) - dt.timedelta(days=rule.window_days - 1)
+        last = _year_start(years[-1] + 1, rule) - dt.timedelta(days=1)
+        cal = cal.filter((cal.date >= first) & (cal.date <= last))
+    status = ecoflow.daily_status(cal, rule, refs=refs, run_counter=False)
+    if years:
+        status = status.filter(status.year.isin(years))
+    t = ecoflow.period_compliance(status, rule)
     t = _label(t, meta)
     return t.order_by(["gauge", "year", "period_order"])
 
