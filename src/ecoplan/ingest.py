@@ -9,7 +9,9 @@ cannot read at all is logged as ``failed`` with the reason and stores nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -113,6 +115,7 @@ def ingest_files(
     domain: str,
     progress: ProgressFn | None = None,
     batch_values: int = 4_000_000,
+    workers: int = 2,
 ) -> IngestSummary:
     """Ingest many files in one transaction.
 
@@ -125,34 +128,80 @@ def ingest_files(
     first bytes. ``progress(n_bytes, file)`` is called after each file. Files
     are written in batches of about ``batch_values`` values; files whose time
     ranges overlap are never in the same batch, so a later file replaces an
-    earlier one's values as if written one by one.
+    earlier one's values as if written one by one. Files are read by
+    ``workers`` threads ahead of the writer; results are written in order.
     """
     summary = IngestSummary()
     with store.transaction():
         batch: list[_Pending] = []
         pending_values = 0
-        for path in paths:
-            file = str(path)
-            started = now()
-            digest, size = None, 0
-            try:
-                reader = reader_for(file, _head(file))
-                data = read_bytes(file)
-                digest, size = checksum(data), len(data)
-                result = reader(file, data)
-            except ReadError as exc:
-                name = getattr(locals().get("reader"), "name", "")
-                summary.outcomes.append(_failed(store, file, domain, name, digest, size, started, exc))
+        for file, read in _read_ahead(paths, reader_for, workers=workers):
+            if isinstance(read, _Failure):
+                summary.outcomes.append(
+                    _failed(
+                        store, file, domain, read.reader, read.digest, read.size, read.started, read.error
+                    )
+                )
+                size = read.size
             else:
+                result = read.result
                 if batch and (pending_values >= batch_values or _overlaps(batch, result)):
                     summary.outcomes.extend(_flush(store, batch))
                     batch, pending_values = [], 0
-                batch.append(_Pending(result, digest, size, started))
+                batch.append(read)
                 pending_values += sum(t.num_rows for t in result.tables.values())
+                size = read.size
             if progress is not None:
                 progress(size or _size(file), file)
         summary.outcomes.extend(_flush(store, batch))
     return summary
+
+
+@dataclass
+class _Failure:
+    error: ReadError
+    reader: str
+    digest: str | None
+    size: int
+    started: Any
+
+
+def _read_one(file: str, reader_for: Callable[[str, bytes], Reader]) -> _Pending | _Failure:
+    """Read one file (in a worker thread): bytes, checksum and the reader's result."""
+    started = now()
+    digest, size, name = None, 0, ""
+    try:
+        reader = reader_for(file, _head(file))
+        name = getattr(reader, "name", "")
+        data = read_bytes(file)
+        digest, size = checksum(data), len(data)
+        return _Pending(reader(file, data), digest, size, started)
+    except ReadError as exc:
+        return _Failure(exc, name, digest, size, started)
+
+
+def _read_ahead(
+    paths: Sequence[str | os.PathLike[str]], reader_for: Callable[[str, bytes], Reader], *, workers: int
+) -> Iterator[tuple[str, _Pending | _Failure]]:
+    """Read files in worker threads, a few ahead of the writer, yielding in the given order."""
+    files = [str(p) for p in paths]
+    if workers <= 1 or len(files) <= 1:
+        for f in files:
+            yield f, _read_one(f, reader_for)
+        return
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: deque = deque()
+        it = iter(files)
+        for f in it:
+            pending.append((f, pool.submit(_read_one, f, reader_for)))
+            if len(pending) >= workers * 2:
+                break
+        while pending:
+            f, fut = pending.popleft()
+            nxt = next(it, None)
+            if nxt is not None:
+                pending.append((nxt, pool.submit(_read_one, nxt, reader_for)))
+            yield f, fut.result()
 
 
 def _overlaps(batch: list[_Pending], result: ReadResult) -> bool:
@@ -194,13 +243,7 @@ def _flush(store: Store, batch: list[_Pending]) -> list[FileOutcome]:
         )
         for p, iid in zip(batch, ids, strict=True)
     ]
-    files = pa.table(
-        {
-            "_file": pa.array(range(len(batch)), pa.int32()),
-            "source": [p.result.file for p in batch],
-            "ingest_id": pa.array(ids, pa.int64()),
-        }
-    )
+    sources = [p.result.file for p in batch]
     names = {n for p in batch for n in p.result.tables}
     unknown = names - set(WRITE_ORDER)
     if unknown:
@@ -216,7 +259,7 @@ def _flush(store: Store, batch: list[_Pending]) -> list[FileOutcome]:
         rows = pa.concat_tables(parts, promote_options="default") if len(parts) > 1 else parts[0]
         if TABLES[name].get("coalesce") and len(parts) > 1:
             rows = _last_per_key(rows, TABLES[name]["keys"])
-        per_file = store.upsert(name, rows, ingest_id=ids[-1], files=files)
+        per_file = store.upsert(name, rows, ingest_ids=ids, sources=sources)
         for i, counts in per_file.items():
             outcomes[i].tables[name] = counts
 

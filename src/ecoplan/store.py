@@ -228,7 +228,8 @@ class Store:
         target = ":memory:" if str(path) == ":memory:" else str(self.path)
         if not read_only and target != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(target, read_only=read_only)
+        # insertion order is never relied on; without it DuckDB writes in parallel
+        self.con = duckdb.connect(target, read_only=read_only, config={"preserve_insertion_order": False})
         self.read_only = read_only
         self._ibis = None
         if not read_only:
@@ -316,21 +317,24 @@ class Store:
         table: str,
         rows: pa.Table,
         *,
-        ingest_id: int,
+        ingest_id: int | None = None,
         source: str | None = None,
-        files: pa.Table | None = None,
+        ingest_ids: Sequence[int] | None = None,
+        sources: Sequence[str] | None = None,
     ) -> dict[int, UpsertCounts]:
         """Insert or replace ``rows`` in ``table`` by its key; keep replaced rows.
 
         ``rows`` holds key and value columns of ``table`` (see :data:`TABLES`)
         with unique keys. Rows from several files carry a ``_file`` column
-        (int) and ``files`` maps it to each file's ``source`` and
-        ``ingest_id``; otherwise ``source`` and ``ingest_id`` apply to all.
-        Returns counts per ``_file`` value (key 0 without files). Call inside
+        (int) indexing ``ingest_ids`` and ``sources``; without it every row
+        takes the first (or ``ingest_id`` and ``source`` for rows of one
+        file). Returns counts per ``_file`` value. Call inside
         :meth:`transaction`.
 
         For tables marked ``coalesce`` a missing (NULL) new value keeps the
-        stored one, so partial metadata never erases what is known.
+        stored one, so partial metadata never erases what is known. When the
+        rows' time range holds nothing yet (the usual bulk load) they are
+        inserted directly, without comparing.
         """
         spec = TABLES[table]
         keys: list[str] = spec["keys"]
@@ -338,22 +342,44 @@ class Store:
         coalesce = bool(spec.get("coalesce"))
         if rows.num_rows == 0:
             return {}
+        ingest_ids = list(ingest_ids) if ingest_ids is not None else [ingest_id or 0]
+        sources = list(sources) if sources is not None else [source]
         con = self.con
         stg = f"_stg_{table}"
         con.register(stg, rows)
         try:
+            file_idx = "s._file" if "_file" in rows.column_names else "0"
+            provenance = (
+                f"(?::VARCHAR[])[{file_idx} + 1] AS source, (?::BIGINT[])[{file_idx} + 1] AS ingest_id, "
+                f"{file_idx} AS _file"
+            )
+            params: list[Any] = [list(sources), [int(i) for i in ingest_ids]]
+            cols = ", ".join(_q(c) for c in [*keys, *values, "source", "ingest_id"])
+            time_key = next((k for k in keys if k in ("time", "date", "year")), None)
+            window = ""
+            if time_key is not None:
+                lo, hi = con.execute(f"SELECT min({_q(time_key)}), max({_q(time_key)}) FROM {stg}").fetchone()
+                stored = con.execute(
+                    f"SELECT count(*) FROM {table} WHERE {_q(time_key)} BETWEEN ? AND ?", [lo, hi]
+                ).fetchone()[0]
+                if stored == 0:
+                    select = ", ".join([f"s.{_q(c)}" for c in [*keys, *values]] + [provenance])
+                    con.execute(
+                        f"INSERT INTO {table} ({cols}) SELECT * EXCLUDE (_file) FROM "
+                        f"(SELECT {select} FROM {stg} s)",
+                        params,
+                    )
+                    return {
+                        int(f): UpsertCounts(stored=int(n))
+                        for f, n in con.execute(
+                            f"SELECT {file_idx}, count(*) FROM {stg} s GROUP BY ALL"
+                        ).fetchall()
+                    }
+                window = f"WHERE {_q(time_key)} BETWEEN ? AND ?"
+                params += [lo, hi]
             on = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in keys)
             new = {v: (f"COALESCE(s.{_q(v)}, t.{_q(v)})" if coalesce else f"s.{_q(v)}") for v in values}
             differs = " OR ".join(f"t.{_q(v)} IS DISTINCT FROM {new[v]}" for v in values) or "FALSE"
-            if files is not None:
-                con.register("_files", files)
-                provenance = "f.source AS source, f.ingest_id AS ingest_id, s._file AS _file"
-                join_files = "JOIN _files f ON f._file = s._file"
-                params: list[Any] = []
-            else:
-                provenance = "? AS source, ? AS ingest_id, 0 AS _file"
-                join_files = ""
-                params = [source, ingest_id]
             select = ", ".join(
                 [f"s.{_q(k)}" for k in keys] + [f"{new[v]} AS {_q(v)}" for v in values] + [provenance]
             )
@@ -362,7 +388,7 @@ class Store:
                 f"CREATE OR REPLACE TEMP TABLE _cmp AS SELECT {select}, "
                 f"t.{first_key} IS NOT NULL AS _exists, "
                 f"t.{first_key} IS NOT NULL AND ({differs}) AS _differs "
-                f"FROM {stg} s {join_files} LEFT JOIN {table} t ON {on}",
+                f"FROM {stg} s LEFT JOIN (SELECT * FROM {table} {window}) t ON {on}",
                 params,
             )
             per_file = {
@@ -376,18 +402,15 @@ class Store:
                 match = " AND ".join(f"{table}.{_q(k)} = c.{_q(k)}" for k in keys)
                 con.execute(
                     f"INSERT INTO {table}_history BY NAME SELECT {table}.*, "
-                    f"? AS replaced_by, ? AS replaced_at FROM {table} "
-                    f"SEMI JOIN (SELECT * FROM _cmp WHERE _differs) c ON {match}",
-                    [ingest_id, now()],
+                    f"c.ingest_id AS replaced_by, ? AS replaced_at FROM {table} "
+                    f"JOIN (SELECT * FROM _cmp WHERE _differs) c ON {match}",
+                    [now()],
                 )
                 con.execute(f"DELETE FROM {table} USING _cmp c WHERE c._differs AND {match}")
-            cols = ", ".join(_q(c) for c in [*keys, *values, "source", "ingest_id"])
             con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _cmp WHERE NOT _exists OR _differs")
             con.execute("DROP TABLE _cmp")
         finally:
             con.unregister(stg)
-            if files is not None:
-                con.unregister("_files")
         return per_file
 
     # -- reads ---------------------------------------------------------------

@@ -127,19 +127,22 @@ def daily(
 def period(
     backend,
     *,
-    year: int,
+    year: int | Sequence[int],
     period: str = "year",
     by: str = "city",
     stations: Sequence[str] | None = None,
     cities: Sequence[str] | None = None,
     edition: str | None = None,
 ) -> ir.Table:
-    """Annual (or monthly) HJ 663 statistics of stations or cities for ``year``."""
-    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    """Annual (or monthly) HJ 663 statistics of stations or cities for ``year`` (one or several)."""
+    years = [year] if isinstance(year, int) else sorted(year)
+    start, end = dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)
     h = series(backend, by=by, stations=stations, cities=cities, start=start, end=end)
     dv = st.daily_values(h)
     rep = st.daily_report(dv, edition=edition)
     t = st.period_statistics(dv, rep, period=period)
+    if len(years) > 1 and years != list(range(years[0], years[-1] + 1)):
+        t = t.filter(t.period.year().isin(years))
     t = _label(t, backend.table("sites"), by)
     key = ["station", "period"] if by == "station" else ["city", "period"]
     return t.order_by(key)

@@ -15,8 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .base import AIR_UNITS, ReadError, ReadResult, Rejects, arrow_times, to_numbers, utf8_bytes
@@ -62,25 +62,7 @@ def read(path: str | Path, data: bytes, *, stations: set[str] | None = None) -> 
         raise ReadError(file, "the file is empty", line=1)
 
     bad_rows: list[tuple[int | None, str]] = []
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad_rows.append((row.number, row.text))
-        return "skip"
-
-    try:
-        table = pacsv.read_csv(
-            pa.BufferReader(body),
-            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(
-                column_types={"date": pa.string(), "hour": pa.string(), "type": pa.string()},
-                strings_can_be_null=True,
-                null_values=["", "NA", "NaN", "nan", "null", "-", "--"],
-            ),
-        )
-    except pa.ArrowInvalid as exc:
-        raise ReadError(file, f"not a readable CSV table: {exc}", line=1) from exc
-
+    table = _parse(body, file, bad_rows)
     header = table.column_names
     if not matches(header):
         raise ReadError(
@@ -104,26 +86,30 @@ def read(path: str | Path, data: bytes, *, stations: set[str] | None = None) -> 
 
     dates = table.column("date").to_pylist()
     hours = table.column("hour").to_pylist()
-    types = [t.strip() if isinstance(t, str) else t for t in table.column("type").to_pylist()]
+    types = np.array(
+        [t.strip() if isinstance(t, str) else t for t in table.column("type").to_pylist()], dtype=object
+    )
     times = _times(dates, hours)
     line_ok = ~np.isnat(times)
     for i in np.flatnonzero(~line_ok):
         rejects.add(lines[i], "date/hour", f"{dates[i]} {hours[i]}", "not a valid date and hour (0-23)")
-    known_type = np.array([t in OBSERVATION_TYPES or t in PUBLISHED_TYPES for t in types])
+    known_type = np.isin(types, [*OBSERVATION_TYPES, *PUBLISHED_TYPES])
     for i in np.flatnonzero(line_ok & ~known_type):
         rejects.add(lines[i], "type", types[i], "unknown type")
     line_ok &= known_type
 
     # duplicated (time, type) lines: the later one is kept
-    keys = [(times[i], types[i]) for i in range(n)]
-    last_seen: dict[tuple, int] = {}
-    for i in np.flatnonzero(line_ok):
-        k = keys[i]
-        if k in last_seen:
-            j = last_seen[k]
-            line_ok[j] = False
-            rejects.add(lines[j], "type", types[j], f"duplicate of line {lines[i]} (later line kept)")
-        last_seen[k] = i
+    idx = np.flatnonzero(line_ok)
+    keys = pd.DataFrame({"t": times[idx], "y": types[idx]})
+    dup = keys.duplicated(keep="last").to_numpy()
+    if dup.any():
+        last = keys.reset_index().groupby(["t", "y"])["index"].transform("max").to_numpy()
+        for j in np.flatnonzero(dup):
+            i = idx[j]
+            line_ok[i] = False
+            rejects.add(
+                lines[i], "type", types[i], f"duplicate of line {lines[idx[last[j]]]} (later line kept)"
+            )
 
     keep_cols = list(range(len(codes)))
     if stations is not None:
@@ -136,18 +122,7 @@ def read(path: str | Path, data: bytes, *, stations: set[str] | None = None) -> 
                 count = len(col) - col.null_count
                 rejects.add(1, code, f"{count} values", "unknown station (not in the station list)")
 
-    values = np.full((n, len(keep_cols)), np.nan)
-    for out_ci, ci in enumerate(keep_cols):
-        col = table.column(3 + ci)
-        if pa.types.is_floating(col.type) or pa.types.is_integer(col.type):
-            values[:, out_ci] = pc.fill_null(col.cast(pa.float64()), np.nan).to_numpy()
-        elif pa.types.is_null(col.type):
-            continue
-        else:
-            nums, _, bad = to_numbers(np.asarray(col.to_pylist(), dtype=object))
-            for i in np.flatnonzero(bad & line_ok):
-                rejects.add(lines[i], codes[ci], col[i].as_py(), "not a number")
-            values[:, out_ci] = nums
+    values = _values(table, keep_cols, codes, lines, line_ok, rejects)
     kept_codes = np.array([codes[ci] for ci in keep_cols], dtype=object)
     values[~line_ok, :] = np.nan
 
@@ -157,31 +132,32 @@ def read(path: str | Path, data: bytes, *, stations: set[str] | None = None) -> 
         rejects.add(lines[r], kept_codes[c], values[r, c], "negative concentration")
         values[negative] = np.nan
 
-    type_arr = np.array(types, dtype=object)
+    type_arr = types
     tables: dict[str, pa.Table] = {}
 
-    # observations: long form
+    # observations: long form, text columns dictionary-encoded (no per-row strings)
+    params = list(OBSERVATION_TYPES.values())
     obs_parts = []
-    for t, param in OBSERVATION_TYPES.items():
+    for pi, t in enumerate(OBSERVATION_TYPES):
         rows = np.flatnonzero(line_ok & (type_arr == t))
         if len(rows) == 0:
             continue
         block = values[rows]
         r, c = np.nonzero(~np.isnan(block))
-        obs_parts.append((times[rows][r], kept_codes[c], param, block[r, c]))
+        obs_parts.append((times[rows][r], c.astype(np.int32), np.full(len(r), pi, np.int8), block[r, c]))
     if obs_parts:
-        t_all = np.concatenate([p[0] for p in obs_parts])
-        s_all = np.concatenate([p[1] for p in obs_parts])
-        p_all = np.concatenate([np.full(len(p[0]), p[2], dtype=object) for p in obs_parts])
-        v_all = np.concatenate([p[3] for p in obs_parts])
-        u_all = np.array([AIR_UNITS[p] for p in p_all], dtype=object) if len(p_all) else p_all
+        p_idx = np.concatenate([p[2] for p in obs_parts])
         tables["observations"] = pa.table(
             {
-                "site": pa.array(s_all, pa.string()),
-                "time": arrow_times(t_all),
-                "parameter": pa.array(p_all, pa.string()),
-                "value": pa.array(v_all, pa.float64()),
-                "unit": pa.array(u_all, pa.string()),
+                "site": pa.DictionaryArray.from_arrays(
+                    np.concatenate([p[1] for p in obs_parts]), pa.array(kept_codes, pa.string())
+                ),
+                "time": arrow_times(np.concatenate([p[0] for p in obs_parts])),
+                "parameter": pa.DictionaryArray.from_arrays(p_idx, pa.array(params, pa.string())),
+                "value": pa.array(np.concatenate([p[3] for p in obs_parts]), pa.float64()),
+                "unit": pa.DictionaryArray.from_arrays(
+                    p_idx, pa.array([AIR_UNITS[p] for p in params], pa.string())
+                ),
             }
         )
 
@@ -199,7 +175,7 @@ def read(path: str | Path, data: bytes, *, stations: set[str] | None = None) -> 
             cube[colname] = arr
         r, c = np.nonzero(present)
         cols = {
-            "site": pa.array(kept_codes[c], pa.string()),
+            "site": pa.DictionaryArray.from_arrays(c.astype(np.int32), pa.array(kept_codes, pa.string())),
             "time": arrow_times(uniq_t[r]),
         }
         for colname, arr in cube.items():
@@ -231,28 +207,76 @@ def read(path: str | Path, data: bytes, *, stations: set[str] | None = None) -> 
     )
 
 
+def _parse(body: bytes, file: str, bad_rows: list) -> pa.Table:
+    """Parse the CSV; station columns as float64 when they all are numbers (the fast path)."""
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad_rows.append((row.number, row.text))
+        return "skip"
+
+    first = body.split(b"\n", 1)[0].decode("utf-8", "replace").rstrip("\r")
+    names = [c.strip().strip('"') for c in first.split(",")]
+    text_types = {"date": pa.string(), "hour": pa.string(), "type": pa.string()}
+    na = ["", "NA", "NaN", "nan", "null", "-", "--"]
+
+    def attempt(types: dict) -> pa.Table:
+        bad_rows.clear()
+        return pacsv.read_csv(
+            pa.BufferReader(body),
+            read_options=pacsv.ReadOptions(use_threads=True, block_size=1 << 22),
+            parse_options=pacsv.ParseOptions(invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, strings_can_be_null=True, null_values=na
+            ),
+        )
+
+    try:
+        try:
+            return attempt(text_types | {n: pa.float64() for n in names[3:]})
+        except pa.ArrowInvalid as exc:
+            if "conversion error" not in str(exc):
+                raise
+            # some cell is not a number: infer column types and reject cells one by one
+            return attempt(text_types)
+    except pa.ArrowInvalid as exc:
+        raise ReadError(file, f"not a readable CSV table: {exc}", line=1) from exc
+
+
+def _values(
+    table: pa.Table,
+    keep_cols: list[int],
+    codes: list[str],
+    lines: np.ndarray,
+    line_ok: np.ndarray,
+    rejects: Rejects,
+) -> np.ndarray:
+    """Station values as a (lines x stations) float matrix, NaN where blank or rejected."""
+    n = table.num_rows
+    cols = [table.column(3 + ci) for ci in keep_cols]
+    if all(pa.types.is_floating(c.type) for c in cols) and cols and n:
+        sub = pa.table({str(i): c for i, c in enumerate(cols)}).combine_chunks()
+        return np.array(sub.to_batches()[0].to_tensor(null_to_nan=True, row_major=True))
+    values = np.full((n, len(keep_cols)), np.nan)
+    for out_ci, (ci, col) in enumerate(zip(keep_cols, cols, strict=True)):
+        if pa.types.is_null(col.type):
+            continue
+        if pa.types.is_floating(col.type) or pa.types.is_integer(col.type):
+            values[:, out_ci] = col.cast(pa.float64()).to_numpy(zero_copy_only=False)
+            continue
+        nums, _, bad = to_numbers(np.asarray(col.to_pylist(), dtype=object))
+        for i in np.flatnonzero(bad & line_ok):
+            rejects.add(lines[i], codes[ci], col[i].as_py(), "not a number")
+        values[:, out_ci] = nums
+    return values
+
+
 def _times(dates: list, hours: list) -> np.ndarray:
     """date (YYYYMMDD) + hour (0-23) -> datetime64[us]; NaT where invalid."""
-    out = np.full(len(dates), np.datetime64("NaT"), dtype="datetime64[us]")
-    cache: dict[str, np.datetime64] = {}
-    for i, (d, h) in enumerate(zip(dates, hours, strict=True)):
-        if d is None or h is None:
-            continue
-        d = d.strip()
-        day = cache.get(d)
-        if day is None:
-            if len(d) != 8 or not d.isdigit():
-                continue
-            try:
-                day = np.datetime64(f"{d[:4]}-{d[4:6]}-{d[6:]}", "us")
-            except ValueError:
-                continue
-            cache[d] = day
-        h = h.strip()
-        if not h.isdigit() or not 0 <= int(h) <= 23:
-            continue
-        out[i] = day + np.timedelta64(int(h), "h")
-    return out
+    d = pd.to_datetime(pd.Series(dates, dtype=object).str.strip(), format="%Y%m%d", errors="coerce")
+    h = pd.to_numeric(pd.Series(hours, dtype=object).str.strip(), errors="coerce")
+    ok = d.notna() & h.notna() & (h >= 0) & (h <= 23) & (h == h.round())
+    out = (d + pd.to_timedelta(h.where(ok, 0), unit="h")).where(ok)
+    return out.to_numpy(dtype="datetime64[us]")
 
 
 def _data_line_numbers(body: bytes, n: int, bad_rows: list) -> np.ndarray:

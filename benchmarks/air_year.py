@@ -1,0 +1,165 @@
+"""National-scale air benchmark: one year of 1,600 stations x 8,760 hours.
+
+Generates the year as the national platform's daily site files (concentration
+types only; generated data), then times, each with its peak memory:
+
+1. ingest (read, validate, upsert into the DuckDB store, ingest log);
+2. hourly AQI of every station-hour, written to Parquet;
+3. daily AQI (HJ 663 daily values) of every station-day, written to Parquet;
+4. annual statistics by station and by city, written to Parquet;
+
+and compares the hourly AQI with a per-value Python loop on a sample.
+
+    python benchmarks/air_year.py                      # the full national year
+    python benchmarks/air_year.py --stations 200 --days 60   # a quick run
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import Run
+from ecoplan.air import queries
+from ecoplan.demo import air as demo_air
+from ecoplan.ingest import ingest_files
+from ecoplan.readers import air_reader_for, station_reader
+from ecoplan.standards import aqi_table
+from ecoplan.store import Store
+
+HOURLY_ROWS = {
+    "so2": "SO2_1h",
+    "no2": "NO2_1h",
+    "pm10": "PM10_24h",
+    "co": "CO_1h",
+    "o3": "O3_1h",
+    "pm2_5": "PM2_5_24h",
+}
+
+
+def loop_aqi(rows: list[dict]) -> list[int | None]:
+    """The per-value baseline: IAQI and AQI of each row in plain Python."""
+    table = aqi_table("2012")
+    out = []
+    for r in rows:
+        best = None
+        for col, item in HOURLY_ROWS.items():
+            c = r[col]
+            if c is None or c != c or c < 0:
+                continue
+            row = table.row(item)
+            if c > row.top:
+                v = 200 if item == "SO2_1h" else 500
+            else:
+                v = None
+                for lo, hi, ilo, ihi in row.segments():
+                    if c <= hi:
+                        v = math.ceil(round((ihi - ilo) / (hi - lo) * (c - lo) + ilo, 6))
+                        break
+            best = v if best is None else max(best, v)
+        out.append(best)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--stations", type=int, default=1600)
+    ap.add_argument("--days", type=int, default=365)
+    ap.add_argument("--year", type=int, default=2023)
+    ap.add_argument(
+        "--workdir", type=Path, default=None, help="where files and the store go (default: a temp dir)"
+    )
+    ap.add_argument("--keep", action="store_true", help="keep the generated files and the store")
+    ap.add_argument("--sample", type=int, default=200_000, help="station-hours for the per-value loop")
+    ap.add_argument("--name", default="air_year")
+    args = ap.parse_args()
+
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="ecoplan-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    files_dir, db = work / "files", work / "bench.duckdb"
+    start = dt.date(args.year, 1, 1)
+    end = start + dt.timedelta(days=args.days - 1)
+    run = Run(f"air year: {args.stations} stations x {args.days * 24} hours")
+    run.facts.update(stations=args.stations, hours=args.days * 24, values=args.stations * args.days * 24 * 6)
+    print(run.title)
+
+    net = demo_air.synthetic_network(args.stations)
+    t0 = time.perf_counter()
+    paths = sorted(files_dir.glob("china_sites_*.csv")) if files_dir.exists() else []
+    if len(paths) != args.days:
+        shutil.rmtree(files_dir, ignore_errors=True)
+        paths = demo_air.write_daily_files(net, files_dir, start, end, seed=1)
+    stations_csv = demo_air.write_station_list(net, work / "stations.csv")
+    run.facts["generate_seconds"] = round(time.perf_counter() - t0, 2)
+    run.facts["file_bytes"] = sum(p.stat().st_size for p in paths)
+    print(
+        f"  generated {len(paths)} files ({run.facts['file_bytes'] / 2**20:.0f} MB) in {run.facts['generate_seconds']} s"
+    )
+
+    db.unlink(missing_ok=True)
+    store = Store(db)
+    ingest_files(store, [str(stations_csv)], station_reader, domain="air")
+    with run.step("ingest") as s:
+        summary = ingest_files(
+            store, [str(p) for p in paths], lambda f, h: air_reader_for(f, h), domain="air"
+        )
+        s.rows = summary.total("stored")
+    b = store.ibis
+    out = work / "out"
+    out.mkdir(exist_ok=True)
+    with run.step("hourly AQI -> parquet") as s:
+        b.to_parquet(queries.hourly(b), out / "hourly.parquet")
+    with run.step("daily AQI -> parquet") as s:
+        b.to_parquet(queries.daily(b), out / "daily.parquet")
+    with run.step("annual by station -> parquet") as s:
+        b.to_parquet(queries.period(b, year=args.year, by="station"), out / "annual_station.parquet")
+    with run.step("annual by city -> parquet") as s:
+        b.to_parquet(queries.period(b, year=args.year, by="city"), out / "annual_city.parquet")
+    total = sum(s.seconds for s in run.steps)
+    run.facts["total_seconds"] = round(total, 2)
+
+    import pyarrow.parquet as pq
+
+    hourly_rows = pq.read_metadata(out / "hourly.parquet").num_rows
+    run.steps[1].rows = hourly_rows
+    sample = (
+        pq.read_table(out / "hourly.parquet", columns=[*HOURLY_ROWS, "aqi"]).slice(0, args.sample).to_pylist()
+    )
+    t0 = time.perf_counter()
+    got = loop_aqi(sample)
+    loop_seconds = time.perf_counter() - t0
+    agree = sum(a == r["aqi"] for a, r in zip(got, sample, strict=True)) / len(sample)
+    per_row = loop_seconds / len(sample)
+    engine_per_row = run.steps[1].seconds / hourly_rows
+    run.facts.update(
+        loop_sample_rows=len(sample),
+        loop_seconds=round(loop_seconds, 3),
+        loop_rows_per_second=round(1 / per_row),
+        engine_hourly_rows_per_second=round(1 / engine_per_row),
+        speedup_vs_loop=round(per_row / engine_per_row, 1),
+        loop_agrees_with_engine=agree,
+        loop_extrapolated_year_seconds=round(per_row * hourly_rows, 1),
+    )
+    print(
+        f"  per-value loop: {len(sample):,} station-hours in {loop_seconds:.2f} s "
+        f"({1 / per_row:,.0f}/s; engine {1 / engine_per_row:,.0f}/s: x{per_row / engine_per_row:.0f}); "
+        f"agreement {agree:.4%}"
+    )
+    print(f"  total (ingest + hourly + daily + annual): {total:.1f} s")
+    print(run.table())
+    print(f"  results: {run.save(args.name)}")
+    store.close()
+    if not args.keep and args.workdir is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
