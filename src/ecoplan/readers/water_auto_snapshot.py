@@ -149,6 +149,8 @@ def read(
         lines=np.tile(lines, len(item_cols)),
         section=np.tile(codes, len(item_cols)),
         time=np.tile(times, len(item_cols)),
+        time_cells=np.tile(time_raw, len(item_cols)),
+        codes_clean=True,
         item=np.repeat(np.array([items[c] for c in item_cols], dtype=object), n),
         value=np.concatenate(values) if n and item_cols else np.array([], object),
         unit=np.repeat(np.array([_unit(c) for c in item_cols], dtype=object), n),

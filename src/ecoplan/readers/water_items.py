@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -124,6 +125,7 @@ _ALIASES: dict[str, list[str]] = {
 ITEM_ALIASES = {alias: code for code, names in _ALIASES.items() for alias in names}
 
 
+@cache
 def item_units() -> dict[str, str]:
     """Canonical unit of every known item."""
     units = {code: it.unit for code, it in gb3838_items().items()}
@@ -132,6 +134,7 @@ def item_units() -> dict[str, str]:
     return units | EXTRA_UNITS
 
 
+@cache
 def item_names() -> dict[str, tuple[str, str]]:
     """(Chinese, English) name of every known item."""
     names = {code: (it.name_zh, it.name_en) for code, it in gb3838_items().items()}
@@ -308,26 +311,22 @@ def parse_values(cells: pd.Series | np.ndarray | list) -> ParsedValues:
     """Parse value cells (numbers, ``0.05L``, ``<0.05``, ``ND``) without losing any."""
     raw = strip_cells(cells)
     n = len(raw)
-    value = np.full(n, np.nan)
     below = np.zeros(n, dtype=bool)
     dl = np.full(n, np.nan)
     blank = np.array([c is None for c in raw], dtype=bool)
     bad = np.zeros(n, dtype=bool)
     above = np.zeros(n, dtype=bool)
-    for i, c in enumerate(raw):
-        if c is None:
-            continue
-        if isinstance(c, bool):
+    is_bool = np.array([isinstance(c, bool | np.bool_) for c in raw], dtype=bool)
+    # fast path: plain numbers (and numeric text) in one vectorised pass
+    value = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float, copy=True)
+    value[is_bool] = np.nan
+    rest = np.flatnonzero(~blank & ~np.isfinite(value))
+    for i in rest:
+        c = raw[i]
+        if isinstance(c, bool | np.bool_) or not isinstance(c, str):
             bad[i] = True
             continue
-        if isinstance(c, int | float | np.integer | np.floating):
-            v = float(c)
-            if np.isfinite(v):
-                value[i] = v
-            else:
-                bad[i] = True
-            continue
-        text = unicodedata.normalize("NFKC", str(c)).strip().replace(",", "")
+        text = unicodedata.normalize("NFKC", c).strip().replace(",", "")
         try:
             v = float(text)
         except ValueError:
@@ -352,6 +351,7 @@ def parse_values(cells: pd.Series | np.ndarray | list) -> ParsedValues:
         if _ABOVE.match(text):
             above[i] = True
         bad[i] = True
+    value[below | bad] = np.nan
     return ParsedValues(value, below, dl, blank, bad, above)
 
 

@@ -60,12 +60,15 @@ def samples(
     rejects: Rejects,
     items_parsed: bool = False,
     times_parsed: bool = False,
+    codes_clean: bool = False,
+    time_cells: np.ndarray | None = None,
 ) -> tuple[pa.Table, np.ndarray]:
     """Validate and convert cells to ``water_samples`` rows.
 
-    ``unit`` holds unit texts (long tables) or canonical units (wide headers);
-    ``items_parsed``/``times_parsed`` say the caller already gives item codes
-    and ``datetime64`` times. Returns the table and the mask of kept cells.
+    ``unit`` holds unit texts as written; ``items_parsed``/``times_parsed``/
+    ``codes_clean`` say the caller already gives item codes, ``datetime64``
+    times (with ``time_cells`` as written, for rejects) and clean section
+    codes. Returns the table and the mask of kept cells.
     """
     n = len(lines)
     lines = np.asarray(lines, dtype=np.int64)
@@ -76,7 +79,7 @@ def samples(
     parsed = parse_values(value)
     ok = ~parsed.blank
 
-    codes = clean_codes(section)
+    codes = np.asarray(section, dtype=object) if codes_clean else clean_codes(section)
     no_section = ok & np.array([c is None for c in codes], dtype=bool)
     rejects.add(lines[no_section], section_column, None, "missing section code")
     ok &= ~no_section
@@ -95,7 +98,7 @@ def samples(
         t, bad_time = parse_times(time)
         times = t.to_numpy(dtype="datetime64[us]")
     no_time = ok & (bad_time | np.isnat(times))
-    raw_time = np.asarray(time, dtype=object)
+    raw_time = np.asarray(time_cells if time_cells is not None else time, dtype=object)
     rejects.add(lines[no_time], time_column, raw_time[no_time], "not a valid time")
     ok &= ~no_time
 
@@ -109,24 +112,28 @@ def samples(
     units_all = item_units()
     if unit is not None:
         unit = np.asarray(unit, dtype=object)
-        for i in np.flatnonzero(ok):
-            u = unit[i]
-            if u is None or (isinstance(u, str) and not u.strip()):
-                continue
-            cu = canonical_unit(u)
-            it = codes_item[i]
-            f = unit_factor(it, cu) if cu is not None else None
-            if f is None:
-                why = "unknown unit" if cu is None else "unit does not fit the item"
-                rejects.add(
-                    lines[i],
-                    ucol[i],
-                    u,
-                    f"{why}: {it} takes {', '.join(accepted_units(it))} (stored in {units_all[it]})",
-                )
-                ok[i] = False
-            else:
-                factors[i] = f
+        idx = np.flatnonzero(ok)
+        if len(idx):
+            pairs = pd.DataFrame({"i": codes_item[idx], "u": unit[idx]}).astype(str)
+            codes_pair, uniques = pd.factorize(pairs["i"] + "\x00" + pairs["u"])
+            for k, key in enumerate(uniques):
+                it, u = key.split("\x00", 1)
+                if u in ("None", "") or not u.strip():
+                    continue
+                cu = canonical_unit(u)
+                f = unit_factor(it, cu) if cu is not None else None
+                rows = idx[codes_pair == k]
+                if f is None:
+                    why = f"unknown unit {u!r}" if cu is None else f"unit {u!r} does not fit the item"
+                    rejects.add(
+                        lines[rows],
+                        ucol[rows],
+                        value[rows],
+                        f"{why}: {it} takes {', '.join(accepted_units(it))} (stored in {units_all[it]})",
+                    )
+                    ok[rows] = False
+                else:
+                    factors[rows] = f
 
     bad = ok & parsed.bad
     reasons = np.where(

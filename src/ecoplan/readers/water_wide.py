@@ -93,11 +93,17 @@ def read(
     time_raw, time_col = wv.sample_times(frame, found)
     kinds = _sample_kinds(frame, found, lines, rejects, sample_kind)
     section_raw = frame[found["section"]].to_numpy(dtype=object)
+    codes = clean_codes(section_raw)
+    t, _bad_t = parse_times(time_raw)
+    times = t.to_numpy(dtype="datetime64[us]")
     cols = list(items)
     table, _ = wv.samples(
         lines=np.tile(lines, len(cols)),
-        section=np.tile(section_raw, len(cols)),
-        time=np.tile(time_raw, len(cols)),
+        section=np.tile(codes, len(cols)),
+        time=np.tile(times, len(cols)),
+        time_cells=np.tile(time_raw, len(cols)),
+        codes_clean=True,
+        times_parsed=True,
         item=np.repeat(np.array([items[c] for c in cols], dtype=object), n),
         value=np.concatenate([frame[c].to_numpy(dtype=object) for c in cols]) if n else np.array([], object),
         unit=np.repeat(np.array([units[c] for c in cols], dtype=object), n),
@@ -115,9 +121,6 @@ def read(
     )
     tables = {"water_samples": table}
 
-    codes = clean_codes(section_raw)
-    t, _bad_t = parse_times(time_raw)
-    times = t.to_numpy(dtype="datetime64[us]")
     row_ok = np.array([c is not None for c in codes], dtype=bool) & ~np.isnat(times)
     if sections is not None:
         row_ok &= np.isin(codes.astype(str), list(sections))
