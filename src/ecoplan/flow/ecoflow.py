@@ -72,6 +72,7 @@ __all__ = [
     "season_of",
     "year_of",
     "year_start",
+    "yearly_coverage",
 ]
 
 # Period codes of the compliance table, their labels and their order.
