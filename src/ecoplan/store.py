@@ -173,10 +173,14 @@ _DDL = [
         scope VARCHAR, scope_type VARCHAR, start_time TIMESTAMP, end_time TIMESTAMP,
         active BOOLEAN, evidence VARCHAR, message_zh VARCHAR, message_en VARCHAR,
         raised_at TIMESTAMP, updated_at TIMESTAMP)""",
-    # api
+    # api: tokens are stored as a hash of the token only (see ecoplan.api.auth);
+    # failed authentication attempts are logged without the token
     """CREATE TABLE IF NOT EXISTS api_tokens (
-        token_id VARCHAR PRIMARY KEY, name VARCHAR, token_hash VARCHAR, scope VARCHAR,
+        token_id VARCHAR PRIMARY KEY, name VARCHAR, token_hash VARCHAR NOT NULL, scope VARCHAR NOT NULL,
         created_at TIMESTAMP, revoked_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS auth_log (
+        time TIMESTAMP, reason VARCHAR, token_id VARCHAR, scope_needed VARCHAR,
+        method VARCHAR, path VARCHAR, client VARCHAR)""",
 ]
 
 
