@@ -63,6 +63,7 @@ __all__ = [
     "SEVERITY",
     "STATUS_COLUMNS",
     "TRIGGERED",
+    "ValueIndex",
     "all_meet_value",
     "assess_target",
     "labels",
@@ -165,8 +166,26 @@ def _scope_key(plan: Plan, scope: str) -> str:
     return plan.scopes.aliases.get(scope, scope)
 
 
+class ValueIndex:
+    """Indicator values grouped by (indicator, scope, origin): ``{year: value}`` and the last method."""
+
+    def __init__(self, values: pd.DataFrame):
+        self.groups: dict[tuple[str, str, str], tuple[dict[int, float], str | None]] = {}
+        if values.empty:
+            return
+        v = values[values["value"].notna()].sort_values("year")
+        for (ind, scope, origin), part in v.groupby(["indicator", "scope", "origin"], sort=False):
+            series = {int(y): float(x) for y, x in zip(part["year"], part["value"], strict=True)}
+            methods = [m for m in part["method"].tolist() if isinstance(m, str)]
+            self.groups[(ind, scope, origin)] = (series, methods[-1] if methods else None)
+
+
+def _index(values: pd.DataFrame | ValueIndex) -> ValueIndex:
+    return values if isinstance(values, ValueIndex) else ValueIndex(values)
+
+
 def target_series(
-    values: pd.DataFrame,
+    values: pd.DataFrame | ValueIndex,
     indicator: str,
     scope: str,
     *,
@@ -174,19 +193,16 @@ def target_series(
     prefer: Sequence[str] | None = None,
 ) -> tuple[dict[int, float], str | None, str | None]:
     """``({year: value}, origin, method)`` of one indicator and scope (see the module docstring)."""
-    sel = values[(values["indicator"] == indicator) & (values["scope"] == scope) & values["value"].notna()]
+    index = _index(values)
     order = (
         list(prefer)
         if prefer
         else (["computed", "reported"] if kind == "computed" else ["reported", "computed"])
     )
     for origin in order:
-        part = sel[sel["origin"] == origin]
-        if len(part):
-            part = part.sort_values("year")
-            series = {int(y): float(v) for y, v in zip(part["year"], part["value"], strict=True)}
-            methods = part["method"].dropna().unique()
-            return series, origin, (str(methods[-1]) if len(methods) else None)
+        hit = index.groups.get((indicator, scope, origin))
+        if hit is not None and hit[0]:
+            return dict(hit[0]), origin, hit[1]
     return {}, None, None
 
 
@@ -321,7 +337,7 @@ def _steady_note(
 def assess_target(
     plan: Plan,
     target: Target,
-    values: pd.DataFrame,
+    values: pd.DataFrame | ValueIndex,
     *,
     as_of: int | None = None,
     baseline_from: str = "data",
@@ -357,6 +373,7 @@ def assess_target(
         "baseline_plan": target.baseline.value if target.baseline else None,
     }
     key = _scope_key(plan, target.scope)
+    values = _index(values)
     notes: list[str] = []
 
     if target.per_member:
@@ -576,7 +593,7 @@ def _select(plan: Plan, *, categories, scopes, roles, ids) -> list[Target]:
 
 
 def status_frame(
-    values: pd.DataFrame,
+    values: pd.DataFrame | ValueIndex,
     plan: Plan,
     *,
     year: int | None = None,
@@ -588,8 +605,9 @@ def status_frame(
     prefer: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Status rows of the selected targets from a frame of indicator values."""
+    index = _index(values)
     rows = [
-        assess_target(plan, t, values, as_of=year, baseline_from=baseline_from, prefer=prefer)
+        assess_target(plan, t, index, as_of=year, baseline_from=baseline_from, prefer=prefer)
         for t in _select(plan, categories=categories, scopes=scopes, roles=roles, ids=ids)
     ]
     return pd.DataFrame(rows, columns=STATUS_COLUMNS)
@@ -731,9 +749,10 @@ def status_history(
             return _to_arrow(pd.DataFrame(columns=STATUS_COLUMNS), STATUS_SCHEMA)
         years = range(plan.baseline_year + 1, int(values["year"].max()) + 1)
     frames = []
+    index = ValueIndex(values)
     for y in years:
         frame = status_frame(
-            values, plan, year=int(y), roles=("target",), ids=ids, baseline_from=baseline_from
+            index, plan, year=int(y), roles=("target",), ids=ids, baseline_from=baseline_from
         )
         frame = frame[frame["latest_year"] == int(y)]
         frames.append(frame)
