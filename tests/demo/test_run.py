@@ -69,7 +69,7 @@ def test_summaries_of_the_latest_year(demo_2020):
     assert "water quality by basin, 2020 (manual samples, GENERATED data)" in titles
     assert any(t.startswith("eco-flow compliance by river, 2020") for t in titles)
     basins = next(o.table for o in demo_2020.outputs if o.title.startswith("water quality by basin"))
-    assert set(basins.column("group").to_pylist()) == set(demo_water.BASIN_CODES)
+    assert set(basins.column("basin").to_pylist()) == set(demo_water.BASIN_CODES)
     text = " ".join(o.text or "" for o in demo_2020.outputs)
     assert "national sections 2020: 41 of 58" in text
     assert "reported indicators:" in text

@@ -120,6 +120,20 @@ def default_end() -> dt.date:
 
 # -- domains ---------------------------------------------------------------------------
 
+
+def _display(table: pa.Table, columns: dict[str, str], digits: dict[str, int] | None = None) -> pa.Table:
+    """The chosen columns of ``table`` under their display labels, numbers rounded for reading."""
+    import pyarrow.compute as pc
+
+    cols = []
+    for name in columns:
+        col = table.column(name)
+        if digits and name in digits:
+            col = pc.round(col, digits[name])
+        cols.append(col)
+    return pa.table(cols, names=list(columns.values()))
+
+
 Update = Callable[..., None]
 
 
@@ -179,16 +193,15 @@ def _air_ingest(store: Store, run: DemoRun, update: Update) -> dict[str, IngestS
     return out
 
 
-AIR_COLUMNS = [
-    "city",
-    "period",
-    "pm2_5_mean",
-    "pm10_mean",
-    "o3_8h_p90",
-    "good_ratio",
-    "heavy_days",
-    "composite_index",
-]
+AIR_COLUMNS = {
+    "city": "city",
+    "pm2_5_mean": "PM2.5",
+    "pm10_mean": "PM10",
+    "o3_8h_p90": "O3-8h p90",
+    "good_ratio": "good days %",
+    "heavy_days": "heavy days",
+    "composite_index": "composite index",
+}
 
 
 def air_annual(store: Store, years: list[int]) -> pa.Table:
@@ -198,8 +211,16 @@ def air_annual(store: Store, years: list[int]) -> pa.Table:
 
 
 def _air_summary(store: Store, run: DemoRun) -> list[Output]:
-    table = air_annual(store, [run.latest_year])
-    return [Output(f"air quality by city, {run.latest_year} (GENERATED data)", table, AIR_COLUMNS)]
+    import pyarrow.compute as pc
+
+    table = air_annual(store, [run.latest_year]).sort_by("city")
+    table = table.set_column(
+        table.schema.get_field_index("good_ratio"),
+        "good_ratio",
+        pc.multiply(table.column("good_ratio"), 100.0),
+    )
+    shown = _display(table, AIR_COLUMNS, {"good_ratio": 1, "composite_index": 2})
+    return [Output(f"air quality by city, {run.latest_year} (ug/m3; GENERATED data)", shown)]
 
 
 # water
@@ -233,15 +254,16 @@ def _water_ingest(store: Store, run: DemoRun, update: Update) -> dict[str, Inges
     return out
 
 
-WATER_COLUMNS = [
-    "group",
-    "n_sections",
-    "n_I_III",
-    "share_I_III",
-    "n_worse_than_V",
-    "level_zh",
-    "main_pollutants",
-]
+# shown columns of the water summary and their labels
+WATER_COLUMNS = {
+    "group": "basin",
+    "n_sections": "sections",
+    "n_I_III": "I-III",
+    "share_I_III": "I-III %",
+    "n_worse_than_V": "劣V",
+    "level_zh": "level",
+    "main_pollutants": "main pollutants",
+}
 
 
 def water_attainment(store: Store, year: int, *, by: str = "basin") -> pa.Table:
@@ -252,8 +274,8 @@ def water_attainment(store: Store, year: int, *, by: str = "basin") -> pa.Table:
 
 def _water_summary(store: Store, run: DemoRun) -> list[Output]:
     year = run.latest_year
-    basins = water_attainment(store, year)
-    out = [Output(f"water quality by basin, {year} (manual samples, GENERATED data)", basins, WATER_COLUMNS)]
+    basins = _display(water_attainment(store, year), WATER_COLUMNS, {"share_I_III": 1})
+    out = [Output(f"water quality by basin, {year} (manual samples, GENERATED data)", basins)]
     control = water_attainment(store, year, by="control").to_pylist()
     national = [r for r in control if r["group"] == "national"]
     if national:
@@ -293,17 +315,17 @@ def _flow_ingest(store: Store, run: DemoRun, update: Update) -> dict[str, Ingest
     return out
 
 
-FLOW_COLUMNS = [
-    "river",
-    "gauges",
-    "non_flood_rate",
-    "flood_rate",
-    "shortfall_days",
-    "longest_shortfall",
-    "meets_daily",
-    "meets_volume",
-    "gap_years",
-]
+FLOW_COLUMNS = {
+    "river": "river",
+    "gauges": "gauges",
+    "non_flood_rate": "non-flood %",
+    "flood_rate": "flood %",
+    "shortfall_days": "days short",
+    "longest_shortfall": "longest run",
+    "meets_daily": "every day",
+    "meets_volume": "seasonal means",
+    "gap_years": "gaps",
+}
 
 
 def ecoflow_by_river(store: Store, year: int) -> pa.Table:
@@ -332,10 +354,9 @@ def ecoflow_by_river(store: Store, year: int) -> pa.Table:
 
 def _flow_summary(store: Store, run: DemoRun) -> list[Output]:
     year = run.latest_year
-    table = ecoflow_by_river(store, year)
-    return [
-        Output(f"eco-flow compliance by river, {year} (worst gauge, GENERATED data)", table, FLOW_COLUMNS)
-    ]
+    table = _display(ecoflow_by_river(store, year), FLOW_COLUMNS)
+    title = f"eco-flow compliance by river, {year} (worst gauge; rule met every day / in seasonal means; GENERATED)"
+    return [Output(title, table)]
 
 
 # reported indicators
