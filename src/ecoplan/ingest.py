@@ -21,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .readers.base import ReadError, ReadResult, checksum, read_bytes
-from .store import TABLES, Store, UpsertCounts, now
+from .store import LOGICAL, TABLES, Store, UpsertCounts, now
 
 # Tables are written parents first so that metadata precedes the values.
 WRITE_ORDER = (
@@ -257,8 +257,9 @@ def _flush(store: Store, batch: list[_Pending]) -> list[FileOutcome]:
         if not parts:
             continue
         rows = pa.concat_tables(parts, promote_options="default") if len(parts) > 1 else parts[0]
-        if TABLES[name].get("coalesce") and len(parts) > 1:
-            rows = _last_per_key(rows, TABLES[name]["keys"])
+        stored_as = LOGICAL[name]["table"] if name in LOGICAL else name
+        if TABLES[stored_as].get("coalesce") and len(parts) > 1:
+            rows = _last_per_key(rows, [k for k in rows.column_names if k in _logical_keys(name)])
         per_file = store.upsert(name, rows, ingest_ids=ids, sources=sources)
         for i, counts in per_file.items():
             outcomes[i].tables[name] = counts
@@ -311,6 +312,14 @@ def _flush(store: Store, batch: list[_Pending]) -> list[FileOutcome]:
         )
     )
     return outcomes
+
+
+def _logical_keys(name: str) -> list[str]:
+    """Key columns of a reader's table (codes before they become ids)."""
+    if name not in LOGICAL:
+        return TABLES[name]["keys"]
+    ids = {id_col: code for code, (_t, _c, id_col) in LOGICAL[name]["codes"].items()}
+    return [ids.get(k, k) for k in TABLES[LOGICAL[name]["table"]]["keys"]]
 
 
 def _last_per_key(rows: pa.Table, keys: list[str]) -> pa.Table:

@@ -13,6 +13,13 @@ Conventions
 - Observations carry no database key constraint (an index over hundreds of
   millions of rows costs more than it guards); uniqueness of the key is kept
   by :meth:`Store.upsert` and verified by ``ecoplan check``.
+- Air values are stored as integer-keyed rows (``obs_values``: site_id, time,
+  param_id, value, ingest_id) and read through the long-form view
+  ``observations`` (site, time, parameter, value, unit, source, ingest_id):
+  text columns repeated on every row cost DuckDB several times more to write
+  than the values themselves. ``air_published`` is likewise a view over
+  ``air_pub``. ``source`` is the file the value came from, through the
+  ingest log.
 
 Every ingest goes through :meth:`Store.upsert` inside one transaction: a new
 key is inserted, an equal value is left alone, a different value replaces the
@@ -32,9 +39,30 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 SCHEMA_VERSION = "1"
 DEFAULT_DB = "ecoplan.duckdb"
+
+# Logical tables that readers produce and the integer-keyed tables that store
+# them: text code columns are replaced by ids looked up in (table, code, id).
+LOGICAL: dict[str, dict[str, Any]] = {
+    "observations": {
+        "table": "obs_values",
+        "codes": {"site": ("sites", "code", "site_id"), "parameter": ("parameters", "code", "param_id")},
+    },
+    "air_published": {"table": "air_pub", "codes": {"site": ("sites", "code", "site_id")}},
+}
+
+# Parameters known from the start (ids are stable across stores).
+PARAMETERS = [
+    (1, "PM2.5", "ug/m3", "细颗粒物", "fine particulate matter", "air"),
+    (2, "PM10", "ug/m3", "可吸入颗粒物", "inhalable particulate matter", "air"),
+    (3, "SO2", "ug/m3", "二氧化硫", "sulphur dioxide", "air"),
+    (4, "NO2", "ug/m3", "二氧化氮", "nitrogen dioxide", "air"),
+    (5, "O3", "ug/m3", "臭氧", "ozone", "air"),
+    (6, "CO", "mg/m3", "一氧化碳", "carbon monoxide", "air"),
+]
 
 # Key and value columns of the tables written by upsert. Provenance columns
 # (source, ingest_id) are not compared: re-reading a value from another file
@@ -45,13 +73,17 @@ TABLES: dict[str, dict[str, Any]] = {
         "keys": ["code"],
         "values": ["name", "city", "province", "lat", "lon", "kind", "is_background"],
         "coalesce": True,
+        # kept when a row is replaced; new rows take the default
+        "carry": {"site_id": "nextval('site_id_seq')"},
     },
-    "observations": {
-        "keys": ["site", "time", "parameter"],
-        "values": ["value", "unit"],
+    "obs_values": {
+        "keys": ["site_id", "time", "param_id"],
+        "values": ["value"],
+        "source": False,
     },
-    "air_published": {
-        "keys": ["site", "time"],
+    "air_pub": {
+        "source": False,
+        "keys": ["site_id", "time"],
         "values": [
             "aqi",
             "primary_pollutant",
@@ -132,18 +164,24 @@ _DDL = [
         ingest_id BIGINT, file VARCHAR, line BIGINT, "column" VARCHAR,
         value VARCHAR, reason VARCHAR)""",
     # air
+    "CREATE SEQUENCE IF NOT EXISTS site_id_seq START 1",
+    "CREATE SEQUENCE IF NOT EXISTS param_id_seq START 100",
     """CREATE TABLE IF NOT EXISTS sites (
-        code VARCHAR PRIMARY KEY, name VARCHAR, city VARCHAR, province VARCHAR,
+        code VARCHAR PRIMARY KEY, site_id INTEGER NOT NULL UNIQUE DEFAULT nextval('site_id_seq'),
+        name VARCHAR, city VARCHAR, province VARCHAR,
         lat DOUBLE, lon DOUBLE, kind VARCHAR, is_background BOOLEAN,
         source VARCHAR, ingest_id BIGINT)""",
-    """CREATE TABLE IF NOT EXISTS observations (
-        site VARCHAR NOT NULL, time TIMESTAMP NOT NULL, parameter VARCHAR NOT NULL,
-        value DOUBLE, unit VARCHAR, source VARCHAR, ingest_id BIGINT)""",
-    """CREATE TABLE IF NOT EXISTS air_published (
-        site VARCHAR NOT NULL, time TIMESTAMP NOT NULL, aqi DOUBLE,
+    """CREATE TABLE IF NOT EXISTS parameters (
+        param_id SMALLINT PRIMARY KEY, code VARCHAR NOT NULL UNIQUE, unit VARCHAR,
+        name_zh VARCHAR, name_en VARCHAR, domain VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS obs_values (
+        site_id INTEGER NOT NULL, time TIMESTAMP NOT NULL, param_id SMALLINT NOT NULL,
+        value DOUBLE, ingest_id BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS air_pub (
+        site_id INTEGER NOT NULL, time TIMESTAMP NOT NULL, aqi DOUBLE,
         primary_pollutant VARCHAR, pm2_5_24h DOUBLE, pm10_24h DOUBLE, so2_24h DOUBLE,
         no2_24h DOUBLE, o3_24h DOUBLE, o3_8h DOUBLE, o3_8h_24h DOUBLE, co_24h DOUBLE,
-        source VARCHAR, ingest_id BIGINT)""",
+        ingest_id BIGINT)""",
     # water
     """CREATE TABLE IF NOT EXISTS sections (
         code VARCHAR PRIMARY KEY, name VARCHAR, river VARCHAR, basin VARCHAR,
@@ -181,6 +219,29 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS auth_log (
         time TIMESTAMP, reason VARCHAR, token_id VARCHAR, scope_needed VARCHAR,
         method VARCHAR, path VARCHAR, client VARCHAR)""",
+]
+
+
+_VIEWS = [
+    """CREATE OR REPLACE VIEW observations AS
+        SELECT s.code AS site, o.time, p.code AS parameter, o.value, p.unit,
+               l.file AS source, o.ingest_id
+        FROM obs_values o JOIN sites s ON s.site_id = o.site_id
+        JOIN parameters p ON p.param_id = o.param_id
+        LEFT JOIN ingest_log l ON l.ingest_id = o.ingest_id""",
+    """CREATE OR REPLACE VIEW observations_history AS
+        SELECT s.code AS site, o.time, p.code AS parameter, o.value, p.unit,
+               l.file AS source, o.ingest_id, o.replaced_by, o.replaced_at
+        FROM obs_values_history o JOIN sites s ON s.site_id = o.site_id
+        JOIN parameters p ON p.param_id = o.param_id
+        LEFT JOIN ingest_log l ON l.ingest_id = o.ingest_id""",
+    """CREATE OR REPLACE VIEW air_published AS
+        SELECT s.code AS site, a.* EXCLUDE (site_id, ingest_id), l.file AS source, a.ingest_id
+        FROM air_pub a JOIN sites s ON s.site_id = a.site_id
+        LEFT JOIN ingest_log l ON l.ingest_id = a.ingest_id""",
+    """CREATE OR REPLACE VIEW air_published_history AS
+        SELECT s.code AS site, a.* EXCLUDE (site_id)
+        FROM air_pub_history a JOIN sites s ON s.site_id = a.site_id""",
 ]
 
 
@@ -245,6 +306,11 @@ class Store:
             self.con.execute(ddl)
         for table in TABLES:
             self.con.execute(_history_ddl(table))
+        for view in _VIEWS:
+            self.con.execute(view)
+        self.con.executemany(
+            "INSERT INTO parameters VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", PARAMETERS
+        )
         self.con.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [SCHEMA_VERSION])
 
     def close(self) -> None:
@@ -316,6 +382,66 @@ class Store:
             self.con.unregister(name)
 
     # -- writes --------------------------------------------------------------
+    def physical(self, name: str, rows: pa.Table) -> tuple[str, pa.Table]:
+        """The stored table for a reader's table ``name`` and the rows with codes replaced by ids.
+
+        Codes must already exist (sites are written before their values);
+        a parameter not yet known is added with its unit.
+        """
+        spec = LOGICAL.get(name)
+        if spec is None:
+            return name, rows
+        for col, (table, code_col, id_col) in spec["codes"].items():
+            arr = rows.column(col)
+            if table == "parameters":
+                self._ensure_parameters(rows)
+            else:
+                # a code the reader trusted (e.g. from a station list) but the store lacks
+                self.con.register("_codes_in", pa.table({"code": pc.unique(arr.cast(pa.string()))}))
+                self.con.execute(
+                    f"INSERT INTO {table} ({code_col}, kind) SELECT code, 'air' FROM _codes_in "
+                    f"WHERE code NOT IN (SELECT {code_col} FROM {table})"
+                )
+                self.con.unregister("_codes_in")
+            codes, ids = self._code_ids(table, code_col, id_col)
+            if pa.types.is_dictionary(arr.type):
+                arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+                pos = pc.index_in(arr.dictionary, value_set=codes)
+                mapped = pc.take(ids, pos)
+                new = pc.take(mapped, arr.indices)
+            else:
+                new = pc.take(ids, pc.index_in(arr, value_set=codes))
+            if new.null_count:
+                missing = sorted(set(pc.filter(arr.cast(pa.string()), pc.is_null(new)).to_pylist()))[:5]
+                raise KeyError(f"{name}: unknown {col} code(s) {missing} (not in {table})")
+            i = rows.column_names.index(col)
+            rows = rows.set_column(i, id_col, new.cast(pa.int32() if id_col == "site_id" else pa.int16()))
+        drop = [
+            c
+            for c in rows.column_names
+            if c not in set(TABLES[spec["table"]]["keys"]) | set(TABLES[spec["table"]]["values"]) | {"_file"}
+        ]
+        return spec["table"], rows.drop_columns(drop)
+
+    def _code_ids(self, table: str, code_col: str, id_col: str) -> tuple[pa.Array, pa.Array]:
+        got = self.con.execute(f"SELECT {code_col}, {id_col} FROM {table}").to_arrow_table()
+        return got.column(0).combine_chunks(), got.column(1).combine_chunks()
+
+    def _ensure_parameters(self, rows: pa.Table) -> None:
+        names = pc.unique(rows.column("parameter").cast(pa.string())).to_pylist()
+        known = {r[0] for r in self.con.execute("SELECT code FROM parameters").fetchall()}
+        for name in names:
+            if name not in known:
+                unit = None
+                if "unit" in rows.column_names:
+                    mask = pc.equal(rows.column("parameter").cast(pa.string()), name)
+                    units = pc.unique(pc.filter(rows.column("unit"), mask)).to_pylist()
+                    unit = units[0] if units else None
+                self.con.execute(
+                    "INSERT INTO parameters (param_id, code, unit) VALUES (nextval('param_id_seq'), ?, ?)",
+                    [name, unit],
+                )
+
     def upsert(
         self,
         table: str,
@@ -328,11 +454,12 @@ class Store:
     ) -> dict[int, UpsertCounts]:
         """Insert or replace ``rows`` in ``table`` by its key; keep replaced rows.
 
-        ``rows`` holds key and value columns of ``table`` (see :data:`TABLES`)
-        with unique keys. Rows from several files carry a ``_file`` column
-        (int) indexing ``ingest_ids`` and ``sources``; without it every row
-        takes the first (or ``ingest_id`` and ``source`` for rows of one
-        file). Returns counts per ``_file`` value. Call inside
+        ``table`` is a stored table of :data:`TABLES` or a reader's table of
+        :data:`LOGICAL` (its codes are turned into ids first). ``rows`` holds
+        key and value columns with unique keys. Rows from several files carry
+        a ``_file`` column (int) indexing ``ingest_ids`` and ``sources``;
+        without it every row takes the first (or ``ingest_id`` and ``source``
+        for rows of one file). Returns counts per ``_file`` value. Call inside
         :meth:`transaction`.
 
         For tables marked ``coalesce`` a missing (NULL) new value keeps the
@@ -340,10 +467,13 @@ class Store:
         rows' time range holds nothing yet (the usual bulk load) they are
         inserted directly, without comparing.
         """
+        table, rows = self.physical(table, rows)
         spec = TABLES[table]
         keys: list[str] = spec["keys"]
         values: list[str] = [v for v in spec["values"] if v in rows.column_names]
         coalesce = bool(spec.get("coalesce"))
+        carry: dict[str, str] = spec.get("carry", {})
+        with_source = spec.get("source", True)
         if rows.num_rows == 0:
             return {}
         ingest_ids = list(ingest_ids) if ingest_ids is not None else [ingest_id or 0]
@@ -353,12 +483,13 @@ class Store:
         con.register(stg, rows)
         try:
             file_idx = "s._file" if "_file" in rows.column_names else "0"
-            provenance = (
-                f"(?::VARCHAR[])[{file_idx} + 1] AS source, (?::BIGINT[])[{file_idx} + 1] AS ingest_id, "
-                f"{file_idx} AS _file"
-            )
-            params: list[Any] = [list(sources), [int(i) for i in ingest_ids]]
-            cols = ", ".join(_q(c) for c in [*keys, *values, "source", "ingest_id"])
+            provenance = f"(?::BIGINT[])[{file_idx} + 1] AS ingest_id, {file_idx} AS _file"
+            params: list[Any] = [[int(i) for i in ingest_ids]]
+            if with_source:
+                provenance = f"(?::VARCHAR[])[{file_idx} + 1] AS source, " + provenance
+                params.insert(0, list(sources))
+            extra = [*(["source"] if with_source else []), "ingest_id", *carry]
+            cols = ", ".join(_q(c) for c in [*keys, *values, *extra])
             time_key = next((k for k in keys if k in ("time", "date", "year")), None)
             window = ""
             if time_key is not None:
@@ -367,7 +498,11 @@ class Store:
                     f"SELECT count(*) FROM {table} WHERE {_q(time_key)} BETWEEN ? AND ?", [lo, hi]
                 ).fetchone()[0]
                 if stored == 0:
-                    select = ", ".join([f"s.{_q(c)}" for c in [*keys, *values]] + [provenance])
+                    select = ", ".join(
+                        [f"s.{_q(c)}" for c in [*keys, *values]]
+                        + [provenance]
+                        + [f"{default} AS {_q(c)}" for c, default in carry.items()]
+                    )
                     con.execute(
                         f"INSERT INTO {table} ({cols}) SELECT * EXCLUDE (_file) FROM "
                         f"(SELECT {select} FROM {stg} s)",
@@ -385,7 +520,10 @@ class Store:
             new = {v: (f"COALESCE(s.{_q(v)}, t.{_q(v)})" if coalesce else f"s.{_q(v)}") for v in values}
             differs = " OR ".join(f"t.{_q(v)} IS DISTINCT FROM {new[v]}" for v in values) or "FALSE"
             select = ", ".join(
-                [f"s.{_q(k)}" for k in keys] + [f"{new[v]} AS {_q(v)}" for v in values] + [provenance]
+                [f"s.{_q(k)}" for k in keys]
+                + [f"{new[v]} AS {_q(v)}" for v in values]
+                + [provenance]
+                + [f"COALESCE(t.{_q(c)}, {default}) AS {_q(c)}" for c, default in carry.items()]
             )
             first_key = _q(keys[0])
             con.execute(
@@ -423,7 +561,11 @@ class Store:
         return self.con.execute(sql, params or []).to_arrow_table()
 
     def count(self, table: str) -> int:
-        if table not in TABLES and table not in {"ingest_log", "rejects", "warnings"}:
+        if (
+            table not in TABLES
+            and table not in LOGICAL
+            and table not in {"ingest_log", "rejects", "warnings"}
+        ):
             raise KeyError(table)
         return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
