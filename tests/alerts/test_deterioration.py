@@ -43,6 +43,8 @@ SAMPLES = [
     ("W2", 2022, 6, 0.4),  # unchanged: W2's latest month is not worse -> inactive
     ("W3", 2021, 3, 1.2),
     ("W3", 2022, 3, 0.4),  # better: no warning
+    ("W4", 2021, 3, 0.1),  # I
+    ("W4", 2022, 3, 0.4),  # II: worse, but both are 优 (I-II): no warning unless count_within_level
 ]
 
 
@@ -51,10 +53,10 @@ def water(tmp_path) -> Store:
     store = Store(tmp_path / "w.duckdb")
     sections = pa.table(
         {
-            "code": ["W1", "W2", "W3"],
-            "name": ["一号桥", "二号桥", "三号桥"],
-            "river": ["甲河", "乙河", "甲河"],
-            "kind": ["river"] * 3,
+            "code": ["W1", "W2", "W3", "W4"],
+            "name": ["一号桥", "二号桥", "三号桥", "四号桥"],
+            "river": ["甲河", "乙河", "甲河", "乙河"],
+            "kind": ["river"] * 4,
         }
     )
     samples = pa.table(
@@ -105,6 +107,11 @@ def test_water_levels_from_the_rules(water: Store) -> None:
     rules["deterioration"]["water"]["to_worst_level"] = "orange"
     w = {x["scope"]: x for x in det.water_deterioration(water.ibis, rules=rules, since=dt.date(2022, 1, 1))}
     assert w["section:W1"]["level"] == "yellow" and w["section:W2"]["level"] == "orange"
+    assert "section:W4" not in w
+    rules["deterioration"]["water"]["count_within_level"] = True
+    w = {x["scope"]: x for x in det.water_deterioration(water.ibis, rules=rules, since=dt.date(2022, 1, 1))}
+    assert w["section:W4"]["level"] == "yellow"
+    assert w["section:W4"]["evidence"]["periods"][0]["class_year_before"] == "Ⅰ"
 
 
 # ---------------------------------------------------------------------------

@@ -52,7 +52,13 @@ def test_status_turning_bad(plan) -> None:
         -((43.5 / 44) ** 0.25 - 1) / abs((40 / 44) ** 0.2 - 1), rel=1e-12
     )
     assert second["scope"] == "province" and second["scope_type"] == "province"
-    assert "低于40 ug/m3" in second["message_zh"]
+    assert second["message_zh"] == (
+        "目标“细颗粒物年平均浓度”(province)进展预警：2024年起进展有限；2024年值43.5 ug/m3，目标2025年低于40 ug/m3"
+    )
+    assert first["message_en"] == (
+        "Target 'PM2.5 annual mean' (province): deterioration from 2021; 46 ug/m3 in 2022, "
+        "target below 40 ug/m3 by 2025; since recovered"
+    )
 
 
 def test_projection_misses(plan) -> None:
@@ -85,6 +91,33 @@ def test_projection_tolerance(plan) -> None:
     assert len(proj) == 1
     assert [y["year"] for y in proj[0]["evidence"]["years"]] == [2021, 2022]
     assert proj[0]["active"] is False
+
+
+def test_no_projection_warning_once_the_target_year_has_come(plan) -> None:
+    found = tw.target_warnings(values({2020: 44.0, 2023: 43.0, 2025: 42.0}), plan)
+    proj = [w for w in found if w["rule"] == "target_projection:air-pm25-2025"]
+    # 2023's projection misses (warned); in 2025 the status itself says the target was missed
+    assert [y["year"] for y in proj[0]["evidence"]["years"]] == [2023]
+    assert proj[0]["active"] is False
+    status = [w for w in found if w["rule"] == "target_status:air-pm25-2025"]
+    assert status[0]["evidence"]["years"][-1]["year"] == 2025
+
+
+def test_counting_units_in_chinese(plan) -> None:
+    rows = pd.DataFrame(
+        [
+            {"indicator": "water.class_i_iii_count", "scope": "basin:桑干河", "year": y, "origin": "computed",
+             "value": v, "unit": "sections", "method": "test", "note": None}
+            for y, v in ((2020, 3.0), (2022, 3.0))
+        ]
+    )  # fmt: skip
+    found = [
+        w
+        for w in tw.target_warnings(rows, plan)
+        if w["rule"] == "target_status:water-sanggan-good-count-2025"
+    ]
+    assert "2022年值3个断面，目标2025年不低于4个断面" in found[0]["message_zh"]
+    assert "3 sections in 2022, target at least 4 sections by 2025" in found[0]["message_en"]
 
 
 def test_saved_once(plan, store) -> None:

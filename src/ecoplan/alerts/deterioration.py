@@ -6,7 +6,8 @@ Water: a section's class worse than in the same period a year before
     ``rules.toml``, monthly by default) come from
     :func:`ecoplan.water.queries.classify` (GB 3838-2002, single factor). A
     period is worse when its class number is above that of the same period
-    one year earlier. Consecutive worse periods of a section form one warning;
+    one year earlier and, unless ``count_within_level``, its qualitative level
+    (环办〔2011〕22号: I-II 优, III 良好, IV 轻度, V 中度, 劣V 重度污染) is worse too. Consecutive worse periods of a section form one warning;
     its level is the worst month's: one class lost ``yellow``, two or more
     ``orange``, falling to 劣V ``red`` (configurable). Active when the
     section's latest period with a class is one of them.
@@ -122,6 +123,11 @@ def water_deterioration(
         years = list(range(since.year - 1, hi.year + 1))
     classes = water_queries.classify(backend, period=period, years=years)
     worse = backend.to_pyarrow(worse_than_year_before(classes, since=since)).to_pandas()
+    if not cfg.get("count_within_level", False) and not worse.empty:
+        from ..water import standard as sd
+
+        level = {n: sd.level_of_class(n).level for n in range(1, sd.WORST_CLASS + 1)}
+        worse = worse[worse["class_n"].map(level) != worse["prev_class_n"].map(level)]
     if worse.empty:
         return []
     latest = backend.to_pyarrow(

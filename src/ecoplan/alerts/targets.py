@@ -11,7 +11,7 @@ of each year with a new value), two rules with levels from ``rules.toml``
     warning, starting in the year the status turned (or the first year
     judged); its level is the worst year's.
 ``target_projection:<target id>``
-    the target is not achieved and the projected value in the target year
+    before the target year, the target is not achieved and the projected value in the target year
     (the observed compound annual growth carried forward,
     :func:`ecoplan.plan.progress.assess`) misses the target by more than
     ``projection_tolerance`` of the target (0: any miss).
@@ -47,9 +47,32 @@ def _fmt(v: Any) -> str:
     return f"{float(v):.4g}"
 
 
-def _with_unit(v: Any, unit: str) -> str:
+# Chinese words for the counting units of the vocabulary (messages only)
+UNITS_ZH = {
+    "sections": "个断面",
+    "rivers": "条河流",
+    "lakes": "个湖库",
+    "days": "天",
+    "facilities": "个",
+    "towns": "个",
+    "count": "个",
+    "boilers": "台",
+    "mines": "座",
+    "vehicles": "辆",
+    "households": "户",
+    "bases": "个",
+    "zones": "个",
+    "class": "类",
+}
+
+
+def _with_unit(v: Any, unit: str, lang: str = "en") -> str:
     text = _fmt(v)
-    return text + unit if unit == "%" else f"{text} {unit}"
+    if unit == "%":
+        return text + unit
+    if lang == "zh" and unit in UNITS_ZH:
+        return text + UNITS_ZH[unit]
+    return f"{text} {unit}"
 
 
 _GOALS = {
@@ -73,7 +96,7 @@ _GOALS = {
 def goal_text(target, lang: str = "zh") -> str:
     """The target's requirement in words (``zh`` or ``en``)."""
     zh, en = _GOALS.get(target.comparator or "", ("{v}", "{v}"))
-    value = "" if target.value is None else _with_unit(target.value, target.unit)
+    value = "" if target.value is None else _with_unit(target.value, target.unit, lang)
     pct = "" if target.value is None else _fmt(target.value)
     return (zh if lang == "zh" else en).format(v=value, p=pct)
 
@@ -81,6 +104,8 @@ def goal_text(target, lang: str = "zh") -> str:
 def _misses(row: Mapping[str, Any], tolerance: float) -> bool:
     if row["status"] == progress.ACHIEVED or row["projected_meets"] is None or row["projected_meets"]:
         return False
+    if row["target_year"] is not None and int(row["latest_year"]) >= int(row["target_year"]):
+        return False  # the target year has come: the status says whether it was met
     if not tolerance:
         return True
     goal, proj = row["target_resolved"], row["projected_value"]
@@ -159,14 +184,14 @@ def _warning(plan, target, rule, run, rows, last_year, levels, cfg) -> dict[str,
         zh_status, en_status = labels(last["status"])
         message_zh = (
             f"目标“{target.name.zh}”({target.scope})进展预警：{y0}年起{labels(first['status'])[0]}"
-            + (f"，{y1}年{zh_status}" if y1 != y0 else "")
-            + f"；{y1}年值{_with_unit(last['latest_value'], unit)}，目标{target.year}年{goal_zh}"
-            + (f"(即{_with_unit(resolved, unit)})" if implied else "")
+            + (f"，{y1}年{zh_status}" if last["status"] != first["status"] else "")
+            + f"；{y1}年值{_with_unit(last['latest_value'], unit, 'zh')}，目标{target.year}年{goal_zh}"
+            + (f"(即{_with_unit(resolved, unit, 'zh')})" if implied else "")
             + ("" if active else "；已恢复")
         )
         message_en = (
             f"Target '{target.name.en}' ({target.scope}): {labels(first['status'])[1].lower()} from {y0}"
-            + (f", {en_status.lower()} in {y1}" if y1 != y0 else "")
+            + (f", {en_status.lower()} in {y1}" if last["status"] != first["status"] else "")
             + f"; {_with_unit(last['latest_value'], unit)} in {y1}, target {goal_en} by {target.year}"
             + (f" (= {_with_unit(resolved, unit)})" if implied else "")
             + ("" if active else "; since recovered")
@@ -175,9 +200,9 @@ def _warning(plan, target, rule, run, rows, last_year, levels, cfg) -> dict[str,
         level = cfg.get("projection_level", "yellow")
         message_zh = (
             f"目标“{target.name.zh}”({target.scope})按现有趋势难以按期实现：{y1}年值"
-            f"{_with_unit(last['latest_value'], unit)}，推算{target.year}年为"
-            f"{_with_unit(last['projected_value'], unit)}，目标{goal_zh}"
-            + (f"(即{_with_unit(resolved, unit)})" if implied else "")
+            f"{_with_unit(last['latest_value'], unit, 'zh')}，推算{target.year}年为"
+            f"{_with_unit(last['projected_value'], unit, 'zh')}，目标{goal_zh}"
+            + (f"(即{_with_unit(resolved, unit, 'zh')})" if implied else "")
             + ("" if active else "；最新推算已可实现")
         )
         message_en = (

@@ -405,7 +405,8 @@ def assess_target(
     steady = _steady_note(plan, target, series, result, as_of)
     if steady:
         notes.append(steady)
-    row.update(_progress_fields(result))
+    meets_at = all_meet_value(plan, target) if target.comparator == "all_meet" else None
+    row.update(_progress_fields(result, series, meets_at))
     if not series:
         how = (
             "ingest it with `ecoplan ingest indicators`"
@@ -418,8 +419,16 @@ def assess_target(
     return _labelled(row)
 
 
-def _progress_fields(result: progress.Progress) -> dict[str, Any]:
+def _progress_fields(
+    result: progress.Progress, series: dict[int, float] | None = None, meets_at: float | None = None
+) -> dict[str, Any]:
+    """The row fields of a progress result; a pass/fail row shows the stored value, not True/False."""
     latest = result.latest_value
+    target = result.target
+    if result.method == "pass_fail":
+        if series and result.latest_year in series:
+            latest = series[result.latest_year]
+        target = meets_at
     if isinstance(latest, bool):
         latest = 1.0 if latest else 0.0
     return {
@@ -428,7 +437,7 @@ def _progress_fields(result: progress.Progress) -> dict[str, Any]:
         "latest_year": result.latest_year,
         "baseline_year": result.baseline_year,
         "baseline_value": result.baseline_value,
-        "target_resolved": result.target,
+        "target_resolved": target,
         "ratio": result.ratio,
         "observed_rate": result.observed_rate if result.observed_rate is not None else None,
         "required_rate": result.required_rate,
@@ -497,7 +506,7 @@ def _per_member(plan, target, values, row, resolved, *, as_of, baseline_from, pr
                 (
                     m,
                     result.status,
-                    _progress_fields(result)["latest_value"],
+                    _progress_fields(result, series)["latest_value"],
                     result.latest_year,
                     origin,
                     method,
@@ -542,7 +551,9 @@ def _per_member(plan, target, values, row, resolved, *, as_of, baseline_from, pr
         row.update(latest_value=worst[2], latest_year=worst[3])
         row["note"] += f"; value shown: {worst[0]}"
         if worst[7] is not None:
-            fields = _progress_fields(worst[7])
+            fields = _progress_fields(
+                worst[7], worst[6], all_meet_value(plan, target) if target.comparator == "all_meet" else None
+            )
             for k in (
                 "target_resolved",
                 "ratio",
