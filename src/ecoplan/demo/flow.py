@@ -80,7 +80,7 @@ GAUGES: tuple[Gauge, ...] = (
 # base flow relative to the long-term mean, by month (mid-month values, interpolated daily)
 BASE_PROFILE = (0.42, 0.40, 0.62, 0.50, 0.36, 0.35, 0.55, 0.75, 0.80, 0.70, 0.55, 0.45)
 # wetness of some years, the same in every record (others are drawn from the seed)
-WET_YEARS = {2015: 0.62, 2019: 0.7, 2021: 1.7, 2025: 0.78}
+WET_YEARS = {2015: 0.62, 2019: 0.7, 2021: 1.7, 2025: 0.78, 2026: 0.8}
 # a long outage: (gauge section, year, first day of year index, days)
 OUTAGE = ("东榆林水库出口", 2016, 150, 55)
 

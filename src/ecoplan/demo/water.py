@@ -58,7 +58,7 @@ import numpy as np
 
 from ..water.standard import class_names, gb3838_items, tli_table
 
-TAG = 2  # random stream of this domain (air 1, water 2, flow 3, indicators 4)
+TAG = 2  # random stream of this domain (water 2, flow 3, indicators 4; air draws from the seed itself)
 PROVINCE = "山西省"
 FIRST_YEAR, LAST_YEAR = 2020, 2026  # years of the tables below; others take the nearest
 
@@ -374,7 +374,7 @@ LAKES: tuple[Lake, ...] = (
     Lake("盐湖", "涑水河", "运城市", 35.00, 111.02, "lake", "P",
          (4.5, 4.5, 4.4, 4.5, 4.4, 4.4, 4.3), (58, 58, 57, 57, 56, 56, 56)),
     Lake("伍姓湖", "涑水河", "运城市", 34.93, 110.55, "lake", "P",
-         (5.4, 4.6, 4.5, 3.6, 4.4, 4.3, 3.7), (55, 55, 54, 52, 54, 53, 52)),
+         (5.4, 4.6, 4.5, 3.6, 4.4, 4.3, 4.3), (55, 55, 54, 52, 54, 53, 53)),
     Lake("硝池滩", "涑水河", "运城市", 34.97, 110.92, "lake", "C",
          (4.6, 4.5, 4.5, 4.4, 4.5, 4.4, 4.4), (58, 58, 57, 57, 57, 56, 56)),
     Lake("鸭子滩", "涑水河", "运城市", 35.02, 111.12, "lake", "C",
@@ -385,14 +385,16 @@ LAKES: tuple[Lake, ...] = (
          (5.5, 5.4, 5.4, 5.3, 5.3, 5.3, 5.2), (55, 55, 55, 54, 54, 54, 54)),
 )  # fmt: skip
 
-# river sections per basin, 2020..2026: (sections in class I-III, sections worse than V)
+# river sections per basin, 2020..2026: (sections in class I-III, sections worse than V);
+# the current year (2026) holds the state of the last complete one, so that a status read from
+# either year is the same
 BASIN_YEARS: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
     "汾河": ((7, 7, 8, 8, 9, 10, 10), (2, 2, 1, 1, 0, 0, 0)),
     "桑干河": ((3, 3, 3, 4, 4, 3, 3), (1, 1, 0, 0, 0, 0, 0)),
-    "滹沱河": ((8, 8, 8, 9, 9, 9, 10), (0, 0, 0, 0, 0, 0, 0)),
-    "漳河": ((8, 8, 8, 8, 8, 8, 9), (0, 0, 0, 0, 0, 0, 0)),
+    "滹沱河": ((8, 8, 8, 9, 9, 9, 9), (0, 0, 0, 0, 0, 0, 0)),
+    "漳河": ((8, 8, 8, 8, 8, 8, 8), (0, 0, 0, 0, 0, 0, 0)),
     "沁河": ((8, 8, 8, 9, 9, 9, 9), (0, 0, 0, 0, 0, 0, 0)),
-    "涑水河": ((1, 1, 1, 1, 1, 1, 1), (0, 0, 0, 0, 0, 1, 0)),
+    "涑水河": ((1, 1, 1, 1, 1, 1, 1), (0, 0, 0, 0, 0, 1, 1)),
     "大清河": ((2, 2, 2, 2, 2, 2, 2), (0, 0, 0, 0, 0, 0, 0)),
     "黄河": ((8, 8, 9, 9, 9, 9, 9), (0, 0, 0, 0, 0, 0, 0)),
 }
@@ -742,8 +744,10 @@ def _written(values: np.ndarray, dl: float, decimals: int) -> list[str]:
 def year_samples(year: int, end: dt.date, *, seed: int, start: dt.date | None = None) -> YearSamples:
     """Monthly samples of every section in ``year`` from ``start`` to ``end`` (deterministic in ``seed``).
 
-    The samples of a year do not depend on ``start`` and ``end`` other than by
-    being cut to them.
+    Sample times do not depend on ``start`` and ``end``; values are scaled so
+    that each item's mean over the samples taken (a whole year, or the part
+    of it inside ``start..end``) is the section's intended mean: a year cut
+    short is in its intended class too.
     """
     rng = np.random.default_rng((seed, TAG, year))
     secs = sections()
@@ -761,7 +765,7 @@ def year_samples(year: int, end: dt.date, *, seed: int, start: dt.date | None = 
     u_dry = rng.random((n, nm))
     times: list[list[dt.datetime | None]] = []
     status: list[list[str | None]] = [[None] * nm for _ in range(n)]
-    # sampled in the whole year (the monthly factors are normalised over these) and within start..end
+    # sampled in the whole year, and (below) within start..end
     full = np.zeros((n, nm), dtype=bool)
     for i, s in enumerate(secs):
         row: list[dt.datetime | None] = []
@@ -799,8 +803,8 @@ def year_samples(year: int, end: dt.date, *, seed: int, start: dt.date | None = 
         f = (1 + amp * np.cos(2 * np.pi * (month_arr - peak) / 12))[None, :] * np.exp(
             rng.normal(0, sigma, (n, nm))
         )
-        w = np.where(full, f, np.nan)
-        mean = np.nanmean(np.where(full.any(axis=1, keepdims=True), w, f), axis=1, keepdims=True)
+        w = np.where(sampled, f, np.nan)
+        mean = np.nanmean(np.where(sampled.any(axis=1, keepdims=True), w, f), axis=1, keepdims=True)
         return f / mean
 
     q = np.array([scores[s.code] for s in secs])
