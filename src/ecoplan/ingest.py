@@ -35,7 +35,6 @@ WRITE_ORDER = (
     "flows",
     "indicator_values",
 )
-METADATA_TABLES = ("sites", "sections", "gauges")
 
 
 class Reader(Protocol):
@@ -266,10 +265,11 @@ def _flush(store: Store, batch: list[_Pending]) -> list[FileOutcome]:
 
     reject_parts = []
     for p, o in zip(batch, outcomes, strict=True):
-        value_tables = [n for n in o.tables if n not in METADATA_TABLES] or list(o.tables)
-        o.stored = sum(o.tables[n].stored for n in value_tables)
-        o.replaced = sum(o.tables[n].replaced for n in value_tables)
-        o.unchanged = sum(o.tables[n].unchanged for n in value_tables)
+        # every row written counts, metadata (stations, sections, gauges) included,
+        # so that the log adds up with the tables (see maintenance.check)
+        o.stored = sum(c.stored for c in o.tables.values())
+        o.replaced = sum(c.replaced for c in o.tables.values())
+        o.unchanged = sum(c.unchanged for c in o.tables.values())
         rej = p.result.rejects.table()
         o.rejected = rej.num_rows
         if o.rejected:

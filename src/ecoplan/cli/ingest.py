@@ -46,7 +46,7 @@ def run_ingest(
 
 def print_summary(store: Store, summary: IngestSummary, *, max_rejects: int = 10) -> None:
     t = Table(title="ingest summary")
-    for col in ("files", "read", "failed", "values stored", "replaced", "unchanged", "rejected"):
+    for col in ("files", "read", "failed", "rows stored", "replaced", "unchanged", "rejected"):
         t.add_column(col, justify="right")
     failed = len(summary.outcomes) - summary.files_read
     t.add_row(
