@@ -180,8 +180,23 @@ def warning_id(kind: str, rule: str, scope: str, start: Any) -> str:
     return f"{kind[:2]}-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
 
 
+EVIDENCE_DIGITS = 10  # significant digits of numbers kept in the evidence
+
+
+def _stable(v: Any) -> Any:
+    """Floats rounded to :data:`EVIDENCE_DIGITS` significant digits, so that the last-bit noise of
+    parallel sums (which differ from run to run) does not make a re-run look like a change."""
+    if isinstance(v, float):
+        return v if v != v or v in (float("inf"), float("-inf")) else float(f"{v:.{EVIDENCE_DIGITS}g}")
+    if isinstance(v, dict):
+        return {k: _stable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_stable(x) for x in v]
+    return v
+
+
 def _dump(evidence: Any) -> str:
-    return json.dumps(evidence, ensure_ascii=False, sort_keys=True, default=_json_default)
+    return json.dumps(_stable(evidence), ensure_ascii=False, sort_keys=True, default=_json_default)
 
 
 def _json_default(v: Any) -> Any:

@@ -707,7 +707,7 @@ def flow_indicators(
             }
         )
     per_river = pd.DataFrame(rows)
-    out_rows = [r for r in rows]
+    out_rows = list(rows)
     for g in plan.groups:
         if g.member_type != "river" or not g.members:
             continue
