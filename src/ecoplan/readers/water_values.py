@@ -15,9 +15,20 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ..water.standard import class_names
 from .air_values import clean_codes
-from .base import Rejects, arrow_times, normalise_header, parse_times
-from .water_items import accepted_units, canonical_unit, item_units, parse_values, unit_factor, water_item
+from .base import Rejects, arrow_times, normalise_header, parse_times, strip_cells, to_numbers
+from .water_items import (
+    accepted_units,
+    canonical_unit,
+    item_units,
+    parse_class,
+    parse_control,
+    parse_kind,
+    parse_values,
+    unit_factor,
+    water_item,
+)
 
 SAMPLE_SCHEMA = pa.schema(
     [
@@ -146,8 +157,6 @@ def samples(
 
     dl = parsed.detection_limit.copy()
     if detection_limit is not None:
-        from .base import to_numbers
-
         col_dl, _blank, bad_dl = to_numbers(np.asarray(detection_limit, dtype=object))
         need = np.isnan(dl) & np.isfinite(col_dl)
         dl[need] = col_dl[need]
@@ -171,12 +180,13 @@ def samples(
     vals = parsed.value * factors
     dls = dl * factors
     codes_str = codes_item.astype(str)
-    neg = ok & (
-        ((vals < 0) | (dls <= 0)) & ~np.isin(codes_str, list(_MAY_BE_NEGATIVE))
-        | ((dls <= 0) & parsed.below_dl)
-    )
-    rejects.add(lines[neg], vcol[neg], value[neg], "negative value (or a detection limit <= 0)")
+    may_be_negative = np.isin(codes_str, list(_MAY_BE_NEGATIVE))
+    neg = ok & (vals < 0) & ~may_be_negative
+    rejects.add(lines[neg], vcol[neg], value[neg], "negative value")
     ok &= ~neg
+    bad_limit = ok & (dls <= 0)
+    rejects.add(lines[bad_limit], vcol[bad_limit], value[bad_limit], "detection limit must be above 0")
+    ok &= ~bad_limit
     is_ph = codes_str == "pH"
     bad_ph = ok & is_ph & ((vals < 0) | (vals > 14))
     rejects.add(lines[bad_ph], vcol[bad_ph], value[bad_ph], "pH must lie between 0 and 14")
@@ -350,15 +360,11 @@ def section_metadata(
     frame: pd.DataFrame, found: dict[str, str], codes: np.ndarray, keep: np.ndarray
 ) -> pa.Table | None:
     """Section rows (code + the metadata columns present) of the kept lines, last line per code."""
-    from .water_items import parse_control, parse_kind
-
     if not keep.any():
         return None
     meta = pd.DataFrame({"code": codes[keep]})
     for key in META_COLUMNS:
         if key in found:
-            from .base import strip_cells
-
             vals = strip_cells(frame[found[key]].to_numpy(dtype=object)[keep])
             if key == "kind":
                 vals = np.array([parse_kind(v) for v in vals], dtype=object)
@@ -380,9 +386,6 @@ def published_classes(
     keep: np.ndarray,
 ) -> pa.Table:
     """``water_published`` rows: class as text I..V / 劣V; text that is not a class kept as status."""
-    from ..water.standard import class_names
-    from .water_items import parse_class
-
     out_s, out_t, out_c, out_st = [], [], [], []
     for i in np.flatnonzero(keep):
         cell = cells[i]

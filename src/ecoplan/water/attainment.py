@@ -178,7 +178,7 @@ def group_attainment(
     rate = rate.mutate(r=ibis.row_number().over(w))
     label = rate.item + "(" + rate.rate.round(1).cast("string") + "%)"
     top = rate.group_by(keys).aggregate(
-        rate_pollutants=label.group_concat(", ", where=rate.r < k, order_by=rate.r)
+        rate_pollutants=wc.join_texts([label.max(where=rate.r == i) for i in range(k)])
     )
 
     out = agg.left_join(mc, keys).drop(*(f"{x}_right" for x in keys))

@@ -57,6 +57,7 @@ __all__ = [
     "classify_items",
     "effective_samples",
     "item_class",
+    "join_texts",
     "label_period",
     "level_label",
     "limits_table",
@@ -275,6 +276,22 @@ def classify_items(pi: ir.Table, *, ph_rule: str | None = None) -> ir.Table:
     ).drop("l1", "l2", "l4", "l5", "lo", "hi", "direction", "has_multiple")
 
 
+def join_texts(parts: list[ir.StringValue], sep: str = ", ") -> ir.StringValue:
+    """The non-NULL ``parts`` joined in the given order; NULL when all are NULL.
+
+    CONCAT_WS skips NULLs on DuckDB and Spark; ordered string aggregation is
+    not portable (Spark has no ordered ``collect_list``), so callers pivot a
+    bounded number of ranked values into ``parts``.
+    """
+    return ibis.literal(sep).join(parts).nullif("")
+
+
+def ordered_items() -> list[str]:
+    """The assessed items in the order of GB 3838 Table 1."""
+    items = sd.gb3838_items()
+    return sorted(sd.assessed_items(), key=lambda code: items[code].number)
+
+
 def _fmt_multiple(x: ir.FloatingValue) -> ir.StringValue:
     return x.round(2).cast("string")
 
@@ -314,8 +331,13 @@ def section_classes(ci: ir.Table) -> ir.Table:
         class_n=c.sec_cls.max(),
         class_with_tn_n=ibis.ifelse(lake & (c.assessed | c.lake_separate), c.cls, ibis.null("int8")).max(),
         tn_class_n=ibis.ifelse(lake & c.lake_separate, c.cls, ibis.null("int8")).max(),
-        deciding_items=c.item.group_concat(", ", where=c.assessed & (c.cls == c.sec_cls), order_by=c.number),
-        main_pollutants=label.group_concat(", ", where=c.is_pollutant & (c.prank < k), order_by=c.prank),
+        deciding_items=join_texts(
+            [
+                c.item.max(where=(c.item == code) & c.assessed & (c.cls == c.sec_cls))
+                for code in ordered_items()
+            ]
+        ),
+        main_pollutants=join_texts([label.max(where=c.is_pollutant & (c.prank == i)) for i in range(k)]),
         n_items=c.assessed.cast("int32").sum(),
         n_samples=ibis.ifelse(c.assessed, c.n, 0).max(),
         ph_out_of_range=c.ph_out_of_range.sum(),
