@@ -29,6 +29,7 @@ WRITE_ORDER = (
     "sections",
     "gauges",
     "observations",
+    "air_hourly",
     "air_published",
     "water_samples",
     "water_published",

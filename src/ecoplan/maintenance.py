@@ -27,6 +27,9 @@ import duckdb
 
 from .store import LOGICAL, PARAMETERS, SCHEMA_VERSION, TABLES, Store
 
+# stored tables and their history twins (cell tables keep replaced cells in obs_values_history)
+HISTORY = {t: f"{t}_history" for t, spec in TABLES.items() if not spec.get("cells")}
+
 METADATA_TABLES = ("sites", "sections", "gauges")
 CANONICAL_UNITS = {code: unit for _, code, unit, *_ in PARAMETERS}
 
@@ -88,7 +91,7 @@ def check(store: Store) -> CheckReport:
     report.add("units canonical", problems)
 
     problems = []
-    for table in [*TABLES, *(f"{t}_history" for t in TABLES)]:
+    for table in [*TABLES, *HISTORY.values()]:
         cols = con.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
             "AND data_type IN ('DOUBLE', 'FLOAT', 'REAL')",
@@ -108,14 +111,12 @@ def check(store: Store) -> CheckReport:
         ).fetchall()
     }
     stored: dict[int, int] = {}
-    for table in TABLES:
-        for t in (table, f"{table}_history"):
-            for iid, n in con.execute(f"SELECT ingest_id, count(*) FROM {t} GROUP BY ALL").fetchall():
-                if iid is None and table in METADATA_TABLES:
-                    continue  # a station named by a trusted list before any file described it
-                if iid not in logged:
-                    problems.append(f"{t}: {n} rows from ingest {iid}, which the log does not hold")
-                stored[iid] = stored.get(iid, 0) + n
+    for t, iid, n in _rows_per_ingest(con):
+        if iid is None and t in METADATA_TABLES:
+            continue  # a station named by a trusted list before any file described it
+        if iid not in logged:
+            problems.append(f"{t}: {n} rows from ingest {iid}, which the log does not hold")
+        stored[iid] = stored.get(iid, 0) + n
     rejected = dict(con.execute("SELECT ingest_id, count(*) FROM rejects GROUP BY ALL").fetchall())
     for iid, (rows_stored, rows_rejected, status) in logged.items():
         have = stored.get(iid, 0)
@@ -127,6 +128,23 @@ def check(store: Store) -> CheckReport:
             )
     report.add("ingest log consistent", problems)
     return report
+
+
+def _rows_per_ingest(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int | None, int]]:
+    """(table, ingest id, rows) for every stored row; cells count one by one in cell tables."""
+    out = []
+    for table, spec in TABLES.items():
+        if spec.get("cells"):
+            for v in spec["values"]:
+                q = f"SELECT {_q(v + '_ingest')}, count(*) FROM {table} WHERE {_q(v)} IS NOT NULL GROUP BY ALL"
+                out += [(table, iid, n) for iid, n in con.execute(q).fetchall()]
+            continue
+        for t in (table, HISTORY[table]):
+            out += [
+                (table, iid, n)
+                for iid, n in con.execute(f"SELECT ingest_id, count(*) FROM {t} GROUP BY ALL").fetchall()
+            ]
+    return out
 
 
 def backup(store: Store, target: str | os.PathLike[str]) -> Path:

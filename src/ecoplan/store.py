@@ -47,10 +47,13 @@ DEFAULT_DB = "ecoplan.duckdb"
 # Logical tables that readers produce and the integer-keyed tables that store
 # them: text code columns are replaced by ids looked up in (table, code, id).
 LOGICAL: dict[str, dict[str, Any]] = {
+    # long rows: the six AQI pollutants go to air_hourly (see below), any other parameter to obs_values
     "observations": {
         "table": "obs_values",
         "codes": {"site": ("sites", "code", "site_id"), "parameter": ("parameters", "code", "param_id")},
     },
+    # one row per station-hour with a column per pollutant (what the daily site files hold)
+    "air_hourly": {"table": "air_hourly", "codes": {"site": ("sites", "code", "site_id")}},
     "air_published": {"table": "air_pub", "codes": {"site": ("sites", "code", "site_id")}},
 }
 
@@ -63,6 +66,11 @@ PARAMETERS = [
     (5, "O3", "ug/m3", "臭氧", "ozone", "air"),
     (6, "CO", "mg/m3", "一氧化碳", "carbon monoxide", "air"),
 ]
+
+# The six pollutants of the AQI, stored one row per station-hour in air_hourly:
+# parameter code -> value column (its provenance column is <column>_ingest).
+AIR_COLUMNS = {"PM2.5": "pm2_5", "PM10": "pm10", "SO2": "so2", "NO2": "no2", "O3": "o3", "CO": "co"}
+AIR_PARAM_IDS = {code: pid for pid, code, *_ in PARAMETERS}
 
 # Key and value columns of the tables written by upsert. Provenance columns
 # (source, ingest_id) are not compared: re-reading a value from another file
@@ -80,6 +88,12 @@ TABLES: dict[str, dict[str, Any]] = {
         "keys": ["site_id", "time", "param_id"],
         "values": ["value"],
         "source": False,
+    },
+    # each value cell is compared, replaced and attributed on its own
+    "air_hourly": {
+        "keys": ["site_id", "time"],
+        "values": list(AIR_COLUMNS.values()),
+        "cells": True,
     },
     "air_pub": {
         "source": False,
@@ -174,6 +188,11 @@ _DDL = [
     """CREATE TABLE IF NOT EXISTS parameters (
         param_id SMALLINT PRIMARY KEY, code VARCHAR NOT NULL UNIQUE, unit VARCHAR,
         name_zh VARCHAR, name_en VARCHAR, domain VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS air_hourly (
+        site_id INTEGER NOT NULL, time TIMESTAMP NOT NULL,
+        pm2_5 DOUBLE, pm10 DOUBLE, so2 DOUBLE, no2 DOUBLE, o3 DOUBLE, co DOUBLE,
+        pm2_5_ingest BIGINT, pm10_ingest BIGINT, so2_ingest BIGINT, no2_ingest BIGINT,
+        o3_ingest BIGINT, co_ingest BIGINT)""",
     """CREATE TABLE IF NOT EXISTS obs_values (
         site_id INTEGER NOT NULL, time TIMESTAMP NOT NULL, param_id SMALLINT NOT NULL,
         value DOUBLE, ingest_id BIGINT)""",
@@ -222,13 +241,24 @@ _DDL = [
 ]
 
 
+_AIR_CELLS = "\n            UNION ALL ".join(
+    f"SELECT site_id, time, {AIR_PARAM_IDS[code]} AS param_id, {col} AS value, {col}_ingest AS ingest_id "
+    f"FROM air_hourly WHERE {col} IS NOT NULL"
+    for code, col in AIR_COLUMNS.items()
+)
+
 _VIEWS = [
-    """CREATE OR REPLACE VIEW observations AS
-        SELECT s.code AS site, o.time, p.code AS parameter, o.value, p.unit,
-               l.file AS source, o.ingest_id
-        FROM obs_values o JOIN sites s ON s.site_id = o.site_id
-        JOIN parameters p ON p.param_id = o.param_id
-        LEFT JOIN ingest_log l ON l.ingest_id = o.ingest_id""",
+    # every air value as a long row: the air_hourly cells and obs_values
+    f"""CREATE OR REPLACE VIEW observations AS
+        WITH cells AS (
+            {_AIR_CELLS}
+            UNION ALL SELECT site_id, time, param_id, value, ingest_id FROM obs_values)
+        SELECT s.code AS site, c.time, p.code AS parameter, c.value, p.unit,
+               l.file AS source, c.ingest_id
+        FROM cells c JOIN sites s ON s.site_id = c.site_id
+        JOIN parameters p ON p.param_id = c.param_id
+        LEFT JOIN ingest_log l ON l.ingest_id = c.ingest_id""",
+    # replaced air values (from air_hourly cells and obs_values rows alike)
     """CREATE OR REPLACE VIEW observations_history AS
         SELECT s.code AS site, o.time, p.code AS parameter, o.value, p.unit,
                l.file AS source, o.ingest_id, o.replaced_by, o.replaced_at
@@ -305,7 +335,8 @@ class Store:
         for ddl in _DDL:
             self.con.execute(ddl)
         for table in TABLES:
-            self.con.execute(_history_ddl(table))
+            if not TABLES[table].get("cells"):  # replaced cells go to obs_values_history
+                self.con.execute(_history_ddl(table))
         for view in _VIEWS:
             self.con.execute(view)
         self.con.executemany(
@@ -382,21 +413,22 @@ class Store:
             self.con.unregister(name)
 
     # -- writes --------------------------------------------------------------
-    def physical(self, name: str, rows: pa.Table) -> tuple[str, pa.Table]:
-        """The stored table for a reader's table ``name`` and the rows with codes replaced by ids.
+    def physical(self, name: str, rows: pa.Table) -> list[tuple[str, pa.Table]]:
+        """The stored tables for a reader's table ``name``, with codes replaced by ids.
 
-        Codes must already exist (sites are written before their values);
-        a parameter not yet known is added with its unit.
+        A station code the store does not know yet is registered (readers
+        describe stations before their values; a trusted station list may
+        not have). A parameter not yet known is added with its unit. Long
+        rows of the six AQI pollutants are pivoted into ``air_hourly``.
         """
         spec = LOGICAL.get(name)
         if spec is None:
-            return name, rows
+            return [(name, rows)]
         for col, (table, code_col, id_col) in spec["codes"].items():
             arr = rows.column(col)
             if table == "parameters":
                 self._ensure_parameters(rows)
             else:
-                # a code the reader trusted (e.g. from a station list) but the store lacks
                 self.con.register("_codes_in", pa.table({"code": pc.unique(arr.cast(pa.string()))}))
                 self.con.execute(
                     f"INSERT INTO {table} ({code_col}, kind) SELECT code, 'air' FROM _codes_in "
@@ -406,9 +438,7 @@ class Store:
             codes, ids = self._code_ids(table, code_col, id_col)
             if pa.types.is_dictionary(arr.type):
                 arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-                pos = pc.index_in(arr.dictionary, value_set=codes)
-                mapped = pc.take(ids, pos)
-                new = pc.take(mapped, arr.indices)
+                new = pc.take(pc.take(ids, pc.index_in(arr.dictionary, value_set=codes)), arr.indices)
             else:
                 new = pc.take(ids, pc.index_in(arr, value_set=codes))
             if new.null_count:
@@ -416,12 +446,36 @@ class Store:
                 raise KeyError(f"{name}: unknown {col} code(s) {missing} (not in {table})")
             i = rows.column_names.index(col)
             rows = rows.set_column(i, id_col, new.cast(pa.int32() if id_col == "site_id" else pa.int16()))
-        drop = [
-            c
-            for c in rows.column_names
-            if c not in set(TABLES[spec["table"]]["keys"]) | set(TABLES[spec["table"]]["values"]) | {"_file"}
-        ]
-        return spec["table"], rows.drop_columns(drop)
+        target = spec["table"]
+        keep = set(TABLES[target]["keys"]) | set(TABLES[target]["values"]) | {"_file"}
+        rows = rows.drop_columns([c for c in rows.column_names if c not in keep])
+        if name != "observations":
+            return [(target, rows)]
+        air_ids = list(AIR_PARAM_IDS.values())
+        is_air = pc.is_in(rows.column("param_id"), value_set=pa.array(air_ids, pa.int16()))
+        parts = []
+        air = rows.filter(is_air)
+        if air.num_rows:
+            parts.append(("air_hourly", self._pivot_air(air)))
+        other = rows.filter(pc.invert(is_air))
+        if other.num_rows:
+            parts.append(("obs_values", other))
+        return parts
+
+    def _pivot_air(self, rows: pa.Table) -> pa.Table:
+        """Long air rows (site_id, time, param_id, value[, _file]) as air_hourly rows."""
+        cols = ", ".join(
+            f"max(value) FILTER (param_id = {AIR_PARAM_IDS[code]}) AS {col}"
+            for code, col in AIR_COLUMNS.items()
+        )
+        file_col = ", min(_file) AS _file" if "_file" in rows.column_names else ""
+        self.con.register("_long_air", rows)
+        try:
+            return self.con.execute(
+                f"SELECT site_id, time{file_col}, {cols} FROM _long_air GROUP BY site_id, time"
+            ).to_arrow_table()
+        finally:
+            self.con.unregister("_long_air")
 
     def _code_ids(self, table: str, code_col: str, id_col: str) -> tuple[pa.Array, pa.Array]:
         got = self.con.execute(f"SELECT {code_col}, {id_col} FROM {table}").to_arrow_table()
@@ -467,7 +521,22 @@ class Store:
         rows' time range holds nothing yet (the usual bulk load) they are
         inserted directly, without comparing.
         """
-        table, rows = self.physical(table, rows)
+        ingest_ids = list(ingest_ids) if ingest_ids is not None else [ingest_id or 0]
+        sources = list(sources) if sources is not None else [source]
+        total: dict[int, UpsertCounts] = {}
+        for part, part_rows in self.physical(table, rows):
+            if TABLES[part].get("cells"):
+                counts = self._upsert_cells(part, part_rows, ingest_ids)
+            else:
+                counts = self._upsert_rows(part, part_rows, ingest_ids, sources)
+            for f, c in counts.items():
+                total.setdefault(f, UpsertCounts()).__iadd__(c)
+        return total
+
+    def _upsert_rows(
+        self, table: str, rows: pa.Table, ingest_ids: list[int], sources: list[str | None]
+    ) -> dict[int, UpsertCounts]:
+        """Row-wise upsert of a stored table (see :meth:`upsert`)."""
         spec = TABLES[table]
         keys: list[str] = spec["keys"]
         values: list[str] = [v for v in spec["values"] if v in rows.column_names]
@@ -476,8 +545,6 @@ class Store:
         with_source = spec.get("source", True)
         if rows.num_rows == 0:
             return {}
-        ingest_ids = list(ingest_ids) if ingest_ids is not None else [ingest_id or 0]
-        sources = list(sources) if sources is not None else [source]
         con = self.con
         stg = f"_stg_{table}"
         con.register(stg, rows)
@@ -554,6 +621,94 @@ class Store:
         finally:
             con.unregister(stg)
         return per_file
+
+    def _upsert_cells(self, table: str, rows: pa.Table, ingest_ids: list[int]) -> dict[int, UpsertCounts]:
+        """Cell-wise upsert of a wide table: each value is new, equal or replaced on its own.
+
+        A NULL cell in ``rows`` keeps the stored value. A replaced value goes to
+        ``obs_values_history`` as a long row with its own ingest id; each cell
+        keeps the ingest id of the file it came from (``<column>_ingest``).
+        Counts are of values (cells), as for long tables.
+        """
+        if rows.num_rows == 0:
+            return {}
+        spec = TABLES[table]
+        keys: list[str] = spec["keys"]
+        values: list[str] = spec["values"]
+        for v in values:  # a pollutant the rows do not carry is NULL: it keeps what is stored
+            if v not in rows.column_names:
+                rows = rows.append_column(v, pa.nulls(rows.num_rows, pa.float64()))
+        con = self.con
+        stg = f"_stg_{table}"
+        con.register(stg, rows)
+        file_idx = "s._file" if "_file" in rows.column_names else "0"
+        fid = f"(?::BIGINT[])[{file_idx} + 1]"
+        ids = [[int(i) for i in ingest_ids]]
+        all_cols = [*keys, *values, *(f"{v}_ingest" for v in values)]
+        col_list = ", ".join(_q(c) for c in all_cols)
+        try:
+            lo, hi = con.execute(f"SELECT min(time), max(time) FROM {stg}").fetchone()
+            stored = con.execute(
+                f"SELECT count(*) FROM {table} WHERE time BETWEEN ? AND ?", [lo, hi]
+            ).fetchone()[0]
+            if stored == 0:
+                sel = ", ".join(
+                    [f"s.{_q(c)}" for c in [*keys, *values]]
+                    + [f"CASE WHEN s.{_q(v)} IS NOT NULL THEN {fid} END" for v in values]
+                )
+                con.execute(f"INSERT INTO {table} ({col_list}) SELECT {sel} FROM {stg} s", ids * len(values))
+                counted = " + ".join(f"count(s.{_q(v)})" for v in values)
+                return {
+                    int(f): UpsertCounts(stored=int(n))
+                    for f, n in con.execute(
+                        f"SELECT {file_idx}, {counted} FROM {stg} s GROUP BY ALL"
+                    ).fetchall()
+                }
+            on = " AND ".join(f"t.{_q(k)} = s.{_q(k)}" for k in keys)
+            parts = [f"s.{_q(k)}" for k in keys] + [f"{fid} AS _fid", f"{file_idx} AS _file"]
+            for v in values:
+                sv, tv = f"s.{_q(v)}", f"t.{_q(v)}"
+                parts += [
+                    f"COALESCE({sv}, {tv}) AS {_q(v)}",
+                    f"CASE WHEN {sv} IS NOT NULL AND {tv} IS DISTINCT FROM {sv} THEN {fid} "
+                    f"ELSE t.{_q(v + '_ingest')} END AS {_q(v + '_ingest')}",
+                    f"({sv} IS NOT NULL AND {tv} IS NULL) AS {_q(v + '_new')}",
+                    f"({sv} IS NOT NULL AND {tv} IS NOT NULL AND {tv} <> {sv}) AS {_q(v + '_chg')}",
+                    f"({sv} IS NOT NULL AND {tv} = {sv}) AS {_q(v + '_same')}",
+                    f"{tv} AS {_q(v + '_old')}",
+                    f"t.{_q(v + '_ingest')} AS {_q(v + '_old_ingest')}",
+                ]
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE _cmp AS SELECT {', '.join(parts)}, t.{_q(keys[0])} IS NOT NULL AS _exists "
+                f"FROM {stg} s LEFT JOIN (SELECT * FROM {table} WHERE time BETWEEN ? AND ?) t ON {on}",
+                ids * (len(values) + 1) + [lo, hi],
+            )
+            new = " + ".join(f"{_q(v + '_new')}::INT" for v in values)
+            chg = " + ".join(f"{_q(v + '_chg')}::INT" for v in values)
+            same = " + ".join(f"{_q(v + '_same')}::INT" for v in values)
+            per_file = {
+                int(f): UpsertCounts(stored=int(n + c), replaced=int(c), unchanged=int(u))
+                for f, n, c, u in con.execute(
+                    f"SELECT _file, sum({new}), sum({chg}), sum({same}) FROM _cmp GROUP BY _file"
+                ).fetchall()
+            }
+            if any(c.replaced for c in per_file.values()):
+                history = " UNION ALL ".join(
+                    f"SELECT site_id, time, {AIR_PARAM_IDS[code]}::SMALLINT AS param_id, {_q(v + '_old')} AS value, "
+                    f"{_q(v + '_old_ingest')} AS ingest_id, _fid AS replaced_by, ?::TIMESTAMP AS replaced_at "
+                    f"FROM _cmp WHERE {_q(v + '_chg')}"
+                    for code, v in AIR_COLUMNS.items()
+                    if v in values
+                )
+                con.execute(f"INSERT INTO obs_values_history BY NAME {history}", [now()] * len(values))
+            touched = " OR ".join(f"{_q(v + '_new')} OR {_q(v + '_chg')}" for v in values)
+            match = " AND ".join(f"{table}.{_q(k)} = c.{_q(k)}" for k in keys)
+            con.execute(f"DELETE FROM {table} USING _cmp c WHERE c._exists AND ({touched}) AND {match}")
+            con.execute(f"INSERT INTO {table} ({col_list}) SELECT {col_list} FROM _cmp WHERE {touched}")
+            con.execute("DROP TABLE _cmp")
+            return per_file
+        finally:
+            con.unregister(stg)
 
     # -- reads ---------------------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:

@@ -42,8 +42,8 @@ def test_check_passes_on_a_sound_store(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("damage", "check"),
     [
-        ("INSERT INTO obs_values SELECT * FROM obs_values LIMIT 1", "keys unique"),
-        ("UPDATE obs_values SET value = 'NaN'::DOUBLE WHERE param_id = 1", "no NaN"),
+        ("INSERT INTO air_hourly SELECT * FROM air_hourly LIMIT 1", "keys unique"),
+        ("UPDATE air_hourly SET pm2_5 = 'NaN'::DOUBLE", "no NaN"),
         ("UPDATE parameters SET unit = 'ppm' WHERE code = 'CO'", "units canonical"),
         ("DELETE FROM sites WHERE code = '1002A'", "references resolve"),
         ("UPDATE ingest_log SET rows_stored = rows_stored + 1 WHERE ingest_id = 1", "ingest log consistent"),
@@ -63,7 +63,7 @@ def test_backup_and_restore_round_trip(tmp_path: Path) -> None:
     target = maintenance.backup(store, tmp_path / "copy.duckdb")
     with pytest.raises(FileExistsError):
         maintenance.backup(store, target)
-    store.con.execute("DELETE FROM obs_values")
+    store.con.execute("DELETE FROM air_hourly")
     store.close()
     maintenance.restore(target, tmp_path / "s.duckdb")
     again = Store(tmp_path / "s.duckdb")
@@ -91,7 +91,7 @@ def test_cli_check_backup_restore(tmp_path: Path) -> None:
     r = runner.invoke(app, ["--db", db, "restore", str(tmp_path / "b.duckdb")])
     assert r.exit_code == 0, r.output
     s = Store(db)
-    s.con.execute("UPDATE obs_values SET value = 'NaN'::DOUBLE")
+    s.con.execute("UPDATE air_hourly SET co = 'NaN'::DOUBLE")
     s.close()
     r = runner.invoke(app, ["--db", db, "check"])
     assert r.exit_code == 1 and "FAILED" in r.output

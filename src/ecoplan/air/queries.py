@@ -27,7 +27,21 @@ def _day_bounds(start: dt.date | None, end: dt.date | None) -> tuple[dt.datetime
     return lo, hi
 
 
-def _observations(
+def station_hours(backend) -> ir.Table:
+    """Station-hour rows ``(site, time, pm2_5 .. co)``: the store's ``air_hourly``, or pivoted long rows.
+
+    A DuckDB store keeps the six pollutants one row per station-hour; an
+    exchange layout read by another engine may hold only the long
+    ``observations``, which are pivoted here.
+    """
+    if "air_hourly" in backend.list_tables():
+        a, s = backend.table("air_hourly"), backend.table("sites")
+        j = a.join(s, a.site_id == s.site_id)
+        return j.select(site=j.code, time=j.time, **{c: j[c] for c in st.POLLUTANT_COLUMNS})
+    return st.pivot_long(backend.table("observations"))
+
+
+def _station_hours(
     backend,
     *,
     stations: Sequence[str] | None,
@@ -35,19 +49,19 @@ def _observations(
     start: dt.date | None,
     end: dt.date | None,
 ) -> tuple[ir.Table, ir.Table]:
-    obs = backend.table("observations")
+    air = station_hours(backend)
     sites = backend.table("sites")
     lo, hi = _day_bounds(start, end)
     if lo is not None:
-        obs = obs.filter(obs.time > lo)
+        air = air.filter(air.time > lo)
     if hi is not None:
-        obs = obs.filter(obs.time <= hi)
+        air = air.filter(air.time <= hi)
     if stations:
-        obs = obs.filter(obs.site.isin(list(stations)))
+        air = air.filter(air.site.isin(list(stations)))
     if cities:
         in_city = sites.filter(sites.city.isin(list(cities))).select("code")
-        obs = obs.filter(obs.site.isin(in_city.code))
-    return obs, sites
+        air = air.filter(air.site.isin(in_city.code))
+    return air, sites
 
 
 def series(
@@ -59,11 +73,11 @@ def series(
     start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> ir.Table:
-    """Hourly series (sid, time, parameter, value) of stations or cities."""
+    """Hourly series (sid, time, pm2_5 .. co) of stations or cities."""
     if by not in BY:
         raise ValueError(f"by must be one of {BY}")
-    obs, sites = _observations(backend, stations=stations, cities=cities, start=start, end=end)
-    return st.station_hourly(obs) if by == "station" else st.city_hourly(obs, sites)
+    air, sites = _station_hours(backend, stations=stations, cities=cities, start=start, end=end)
+    return st.station_hourly(air) if by == "station" else st.city_hourly(air, sites)
 
 
 def _label(t: ir.Table, sites: ir.Table, by: str) -> ir.Table:

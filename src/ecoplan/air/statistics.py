@@ -48,9 +48,9 @@ __all__ = [
     "daily_report",
     "daily_values",
     "hourly_aqi",
-    "hourly_wide",
     "natural_day",
     "period_statistics",
+    "pivot_long",
     "round_half_even",
     "station_hourly",
 ]
@@ -118,45 +118,51 @@ def _limit_expr(day: ir.DateValue, pollutant: str, averaging: str) -> ir.Floatin
 # -- hourly series ---------------------------------------------------------
 
 
-def station_hourly(obs: ir.Table) -> ir.Table:
-    """Stored observations as series ``(sid, time, parameter, value)``; NULL values dropped."""
+POLLUTANT_COLUMNS = tuple(PARAMETER_COLUMNS.values())
+
+
+def station_hourly(air: ir.Table) -> ir.Table:
+    """Station series ``(sid, time, pm2_5, pm10, so2, no2, o3, co)`` from station-hour rows.
+
+    ``air`` has a ``site`` (code) column, ``time`` and a column per pollutant,
+    as :func:`ecoplan.air.queries.station_hours` gives it.
+    """
+    return air.select(sid=air.site, time=air.time, **{c: air[c] for c in POLLUTANT_COLUMNS})
+
+
+def city_hourly(air: ir.Table, sites: ir.Table) -> ir.Table:
+    """City hourly series: mean over the city's stations, background stations excluded (HJ 663)."""
+    s = sites.filter(sites.city.notnull() & ~sites.is_background.fill_null(False)).select("code", "city")
+    j = air.join(s, air.site == s.code)
+    return (
+        j.group_by([j.city, j.time])
+        .aggregate(**{c: j[c].mean() for c in POLLUTANT_COLUMNS})
+        .rename(sid="city")
+    )
+
+
+def pivot_long(obs: ir.Table) -> ir.Table:
+    """Long observations (site, time, parameter, value) as station-hour rows with a column per pollutant."""
     o = obs.filter(obs.parameter.isin(list(PARAMETER_COLUMNS)) & obs.value.notnull())
-    return o.select(sid=o.site, time=o.time, parameter=o.parameter, value=o.value)
-
-
-def city_hourly(obs: ir.Table, sites: ir.Table) -> ir.Table:
-    """City hourly series: mean over the city's stations, background stations excluded."""
-    s = sites.filter(sites.city.notnull() & ~sites.is_background.fill_null(False))
-    o = station_hourly(obs)
-    j = o.join(s, o.sid == s.code)
-    return j.group_by([j.city, j.time, j.parameter]).aggregate(value=j.value.mean()).rename(sid="city")
-
-
-def hourly_wide(hourly: ir.Table) -> ir.Table:
-    """One row per series and hour with a column per pollutant."""
-    aggs = {col: hourly.value.max(where=hourly.parameter == p) for p, col in PARAMETER_COLUMNS.items()}
-    return hourly.group_by(["sid", "time"]).aggregate(**aggs)
+    aggs = {col: o.value.max(where=o.parameter == p) for p, col in PARAMETER_COLUMNS.items()}
+    return o.group_by(["site", "time"]).aggregate(**aggs)
 
 
 def hourly_aqi(hourly: ir.Table, *, edition: str | None = None, so2_rule: str = "platform") -> ir.Table:
-    """The real-time (hourly) AQI report of each series and hour.
+    """The real-time (hourly) AQI report of each series and hour (wide series rows).
 
     ``so2_rule="text"`` applies HJ 633-2012 note (2): hourly SO2 above
     800 ug/m3 takes the IAQI of the 24-hour moving mean (the 24 hours ending
     at the hour, at least 20 values), instead of the platform's 200.
     """
-    wide = hourly_wide(hourly)
+    wide = hourly
     so2_24h = None
     if so2_rule == "text":
-        so2 = hourly.filter(hourly.parameter == "SO2")
         w = ibis.range_window(group_by="sid", order_by="time", preceding=ibis.interval(hours=23), following=0)
-        rolled = so2.mutate(m=so2.value.mean().over(w), n=so2.value.count().over(w))
-        rolled = rolled.select(
-            "sid", "time", so2_24h=ibis.ifelse(rolled.n >= 20, rolled.m, ibis.null("float64"))
-        )
-        wide = wide.left_join(rolled, ["sid", "time"]).drop("sid_right", "time_right")
+        m, n = wide.so2.mean().over(w), wide.so2.count().over(w)
+        wide = wide.mutate(so2_24h=ibis.ifelse(n >= 20, m, ibis.null("float64")))
         so2_24h = "so2_24h"
-    out = add_aqi(
+    return add_aqi(
         wide,
         report="hourly",
         day=lambda t: natural_day(t.time),
@@ -164,7 +170,6 @@ def hourly_aqi(hourly: ir.Table, *, edition: str | None = None, so2_rule: str = 
         so2_rule=so2_rule,
         so2_24h=so2_24h,
     )
-    return out
 
 
 # -- daily -------------------------------------------------------------------
@@ -182,14 +187,13 @@ def daily_values(hourly: ir.Table) -> ir.Table:
     min_hours = validity["daily_min_hours"]
     h = hourly.mutate(date=natural_day(hourly.time))
     aggs: dict[str, ir.Value] = {}
-    for p, col in PARAMETER_COLUMNS.items():
-        is_p = h.parameter == p
+    for col in POLLUTANT_COLUMNS:
         if col == "o3":
-            aggs["o3_1h_raw"] = h.value.max(where=is_p)
-            aggs["n_o3_1h"] = h.value.count(where=is_p)
+            aggs["o3_1h_raw"] = h.o3.max()
+            aggs["n_o3_1h"] = h.o3.count()
         else:
-            aggs[f"{col}_raw"] = h.value.mean(where=is_p)
-            aggs[f"n_{col}"] = h.value.count(where=is_p)
+            aggs[f"{col}_raw"] = h[col].mean()
+            aggs[f"n_{col}"] = h[col].count()
     d = h.group_by(["sid", "date"]).aggregate(**aggs)
 
     o3_rule = rules["o3_1h_daily_max"]
@@ -220,7 +224,7 @@ def o3_8h_daily_max(hourly: ir.Table) -> ir.Table:
     """
     rules = assessment_rules()["o3_8h_daily_max"]
     validity = load(f"gb3095_{available_editions('gb3095')[-1]}")["validity"]
-    o3 = hourly.filter(hourly.parameter == "O3").select("sid", "time", "value")
+    o3 = hourly.filter(hourly.o3.notnull()).select("sid", "time", value=hourly.o3)
     span = o3.group_by("sid").aggregate(t0=o3.time.min(), t1=o3.time.max())
     grid = span.select("sid", time=ibis.range(span.t0, span.t1 + _HOUR, _HOUR).unnest())
     filled = grid.left_join(o3, ["sid", "time"]).select("sid", "time", "value")

@@ -19,11 +19,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from .base import AIR_UNITS, ReadError, ReadResult, Rejects, arrow_times, to_numbers, utf8_bytes
+from .base import ReadError, ReadResult, Rejects, arrow_times, to_numbers, utf8_bytes
 
 NAME = "cnemc-sites"
 
-OBSERVATION_TYPES = {"PM2.5": "PM2.5", "PM10": "PM10", "SO2": "SO2", "NO2": "NO2", "O3": "O3", "CO": "CO"}
+# type -> air_hourly column (ug/m3, CO mg/m3, as the platform publishes them)
+OBSERVATION_COLUMNS = {"PM2.5": "pm2_5", "PM10": "pm10", "SO2": "so2", "NO2": "no2", "O3": "o3", "CO": "co"}
 PUBLISHED_TYPES = {
     "AQI": "aqi",
     "PM2.5_24h": "pm2_5_24h",
@@ -93,7 +94,7 @@ def read(path: str | Path, data: bytes, *, stations: set[str] | None = None) -> 
     line_ok = ~np.isnat(times)
     for i in np.flatnonzero(~line_ok):
         rejects.add(lines[i], "date/hour", f"{dates[i]} {hours[i]}", "not a valid date and hour (0-23)")
-    known_type = np.isin(types, [*OBSERVATION_TYPES, *PUBLISHED_TYPES])
+    known_type = np.isin(types, [*OBSERVATION_COLUMNS, *PUBLISHED_TYPES])
     for i in np.flatnonzero(line_ok & ~known_type):
         rejects.add(lines[i], "type", types[i], "unknown type")
     line_ok &= known_type
@@ -135,53 +136,12 @@ def read(path: str | Path, data: bytes, *, stations: set[str] | None = None) -> 
     type_arr = types
     tables: dict[str, pa.Table] = {}
 
-    # observations: long form, text columns dictionary-encoded (no per-row strings)
-    params = list(OBSERVATION_TYPES.values())
-    obs_parts = []
-    for pi, t in enumerate(OBSERVATION_TYPES):
-        rows = np.flatnonzero(line_ok & (type_arr == t))
-        if len(rows) == 0:
-            continue
-        block = values[rows]
-        r, c = np.nonzero(~np.isnan(block))
-        obs_parts.append((times[rows][r], c.astype(np.int32), np.full(len(r), pi, np.int8), block[r, c]))
-    if obs_parts:
-        p_idx = np.concatenate([p[2] for p in obs_parts])
-        tables["observations"] = pa.table(
-            {
-                "site": pa.DictionaryArray.from_arrays(
-                    np.concatenate([p[1] for p in obs_parts]), pa.array(kept_codes, pa.string())
-                ),
-                "time": arrow_times(np.concatenate([p[0] for p in obs_parts])),
-                "parameter": pa.DictionaryArray.from_arrays(p_idx, pa.array(params, pa.string())),
-                "value": pa.array(np.concatenate([p[3] for p in obs_parts]), pa.float64()),
-                "unit": pa.DictionaryArray.from_arrays(
-                    p_idx, pa.array([AIR_UNITS[p] for p in params], pa.string())
-                ),
-            }
-        )
-
-    # published values: one row per station-hour
-    pub_rows = line_ok & np.isin(type_arr, list(PUBLISHED_TYPES))
-    if pub_rows.any():
-        uniq_t, t_idx = np.unique(times[pub_rows], return_inverse=True)
-        cube = {}
-        present = np.zeros((len(uniq_t), len(kept_codes)), dtype=bool)
-        for t, colname in PUBLISHED_TYPES.items():
-            sel = type_arr[pub_rows] == t
-            arr = np.full((len(uniq_t), len(kept_codes)), np.nan)
-            arr[t_idx[sel]] = values[pub_rows][sel]
-            present |= ~np.isnan(arr)
-            cube[colname] = arr
-        r, c = np.nonzero(present)
-        cols = {
-            "site": pa.DictionaryArray.from_arrays(c.astype(np.int32), pa.array(kept_codes, pa.string())),
-            "time": arrow_times(uniq_t[r]),
-        }
-        for colname, arr in cube.items():
-            v = arr[r, c]
-            cols[colname] = pa.array(v, pa.float64(), mask=np.isnan(v))
-        tables["air_published"] = pa.table(cols)
+    # concentrations: one row per station-hour, a column per pollutant (air_hourly);
+    # published values likewise (air_published). Codes are dictionary-encoded.
+    for name, types_map in (("air_hourly", OBSERVATION_COLUMNS), ("air_published", PUBLISHED_TYPES)):
+        rows = _station_hours(values, times, type_arr, line_ok, kept_codes, types_map)
+        if rows is not None:
+            tables[name] = rows
 
     if stations is None and len(kept_codes):
         tables["sites"] = pa.table(
@@ -205,6 +165,38 @@ def read(path: str | Path, data: bytes, *, stations: set[str] | None = None) -> 
         values_read=values_read,
         time_range=(valid_times.min(), valid_times.max()) if len(valid_times) else None,
     )
+
+
+def _station_hours(
+    values: np.ndarray,
+    times: np.ndarray,
+    types: np.ndarray,
+    line_ok: np.ndarray,
+    codes: np.ndarray,
+    columns: dict[str, str],
+) -> pa.Table | None:
+    """Lines of the given types as one row per station and hour with a column per type."""
+    rows = line_ok & np.isin(types, list(columns))
+    if not rows.any():
+        return None
+    uniq_t, t_idx = np.unique(times[rows], return_inverse=True)
+    cube = {}
+    present = np.zeros((len(uniq_t), len(codes)), dtype=bool)
+    for t, colname in columns.items():
+        sel = types[rows] == t
+        arr = np.full((len(uniq_t), len(codes)), np.nan)
+        arr[t_idx[sel]] = values[rows][sel]
+        present |= ~np.isnan(arr)
+        cube[colname] = arr
+    r, c = np.nonzero(present)
+    out = {
+        "site": pa.DictionaryArray.from_arrays(c.astype(np.int32), pa.array(codes, pa.string())),
+        "time": arrow_times(uniq_t[r]),
+    }
+    for colname, arr in cube.items():
+        v = arr[r, c]
+        out[colname] = pa.array(v, pa.float64(), mask=np.isnan(v))
+    return pa.table(out)
 
 
 def _parse(body: bytes, file: str, bad_rows: list) -> pa.Table:
