@@ -218,3 +218,10 @@ def test_edition_switch_inside_one_table() -> None:
     assert [r["aqi"] for r in rows] == [94, 110]
     forced = CON.to_pyarrow(add_aqi(t, report="daily", day=lambda x: x.date, edition="2012")).to_pylist()
     assert [r["aqi"] for r in forced] == [94, 94]
+
+
+def test_no_aqi_has_no_level() -> None:
+    """A day or hour without any IAQI has neither AQI nor level (not the top level)."""
+    t = hourly_frame(pm2_5=[None, 10.0])
+    rows = run_hourly(t)
+    assert [(r["aqi"], r["level"]) for r in rows] == [(None, None), (15, 1)]

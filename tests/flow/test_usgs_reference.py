@@ -61,7 +61,9 @@ def test_ingest_converts_cfs_and_takes_the_gauge_from_the_file_name(usgs_store, 
     outcome = usgs_store.summary.outcomes[0]
     assert outcome.status == "ok"
     assert outcome.rejected == 0
-    assert outcome.stored == len(raw)
+    # every day of the file is stored; the gauge named by the file name is registered too
+    assert outcome.tables["flows"].stored == len(raw)
+    assert outcome.stored == len(raw) + outcome.tables["gauges"].stored
     assert "gauge 04135700 taken from the file name" in outcome.message
     assert "unit cfs taken from the file name" in outcome.message
     stored = usgs_store.query("SELECT gauge, date, discharge FROM flows ORDER BY date").to_pandas()
@@ -72,7 +74,8 @@ def test_ingest_converts_cfs_and_takes_the_gauge_from_the_file_name(usgs_store, 
 def test_reingest_is_idempotent(usgs_store, raw) -> None:
     again = ingest_files(usgs_store, [str(USGS_FILE)], lambda f, h: flow_reader_for(f, h), domain="flow")
     o = again.outcomes[0]
-    assert (o.stored, o.replaced, o.unchanged) == (0, 0, len(raw))
+    flows = o.tables["flows"]
+    assert (o.stored, o.replaced, flows.unchanged) == (0, 0, len(raw))
     assert o.same_as == usgs_store.summary.outcomes[0].ingest_id
     assert usgs_store.count("flows") == len(raw)
     assert usgs_store.query("SELECT count(*) AS n FROM flows_history").column("n")[0].as_py() == 0

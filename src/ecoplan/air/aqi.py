@@ -108,7 +108,8 @@ def iaqi(conc: ir.NumericValue, row: Breakpoints, *, above_top: int | ir.Value =
 def aqi_level(aqi: ir.IntegerValue, table: AqiTable) -> ir.IntegerValue:
     """AQI level 1-6 by the upper bounds of the edition's level table (NULL for NULL)."""
     branches = [(aqi <= lv.aqi_max, ibis.literal(lv.level, "int8")) for lv in table.levels]
-    return ibis.cases(*branches, else_=ibis.literal(table.levels[-1].level, "int8"))
+    # NULL (no AQI) stays NULL; nothing exceeds the top level's bound (IAQI tops out at 500)
+    return ibis.cases(*branches, else_=ibis.null("int8"))
 
 
 def edition_cutoffs() -> list[tuple[str, dt.date | None]]:
