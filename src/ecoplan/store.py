@@ -674,7 +674,9 @@ class Store:
                     f"ELSE t.{_q(v + '_ingest')} END AS {_q(v + '_ingest')}",
                     f"({sv} IS NOT NULL AND {tv} IS NULL) AS {_q(v + '_new')}",
                     f"({sv} IS NOT NULL AND {tv} IS NOT NULL AND {tv} <> {sv}) AS {_q(v + '_chg')}",
-                    f"({sv} IS NOT NULL AND {tv} = {sv}) AS {_q(v + '_same')}",
+                    # NOT DISTINCT: a cell with nothing stored is new, not unknown (NULL would
+                    # drop the whole row from the sums below)
+                    f"({sv} IS NOT NULL AND {tv} IS NOT DISTINCT FROM {sv}) AS {_q(v + '_same')}",
                     f"{tv} AS {_q(v + '_old')}",
                     f"t.{_q(v + '_ingest')} AS {_q(v + '_old_ingest')}",
                 ]
