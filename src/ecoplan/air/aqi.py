@@ -26,7 +26,7 @@ Rules, with their sources (see the table files for certainty marks):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import ibis
 import ibis.expr.types as ir
@@ -39,6 +39,7 @@ __all__ = [
     "add_aqi",
     "aqi_level",
     "edition_cutoffs",
+    "editions_between",
     "iaqi",
 ]
 
@@ -90,19 +91,14 @@ def iaqi(conc: ir.NumericValue, row: Breakpoints, *, above_top: int | ir.Value =
 
     NULL or negative concentrations give NULL.
     """
-    branches = []
+    branches = [(conc.isnull() | (conc < 0), ibis.null("float64"))]
     for lo, hi, i_lo, i_hi in row.segments():
         slope = (i_hi - i_lo) / (hi - lo)
         branches.append((conc <= hi, (conc - lo) * slope + i_lo))
-    linear = ibis.cases(*branches)
-    # round up, ignoring binary noise below 1e-6 (a value on a breakpoint stays exact)
-    rounded = linear.round(6).ceil().cast("int32")
-    top = ibis.literal(above_top, "int32") if isinstance(above_top, int) else above_top.cast("int32")
-    return ibis.cases(
-        (conc.isnull() | (conc < 0), ibis.null("int32")),
-        (conc > row.top, top),
-        else_=rounded,
-    )
+    top = ibis.literal(float(above_top)) if isinstance(above_top, int) else above_top.cast("float64")
+    # round up, ignoring binary noise below 1e-6 (a value on a breakpoint stays exact);
+    # the integers above the top and NULL pass through unchanged
+    return (ibis.cases(*branches, else_=top) - 1e-6).ceil().cast("int32")
 
 
 def aqi_level(aqi: ir.IntegerValue, table: AqiTable) -> ir.IntegerValue:
@@ -133,8 +129,21 @@ def _by_edition(day: ir.DateValue, per_edition: Mapping[str, ir.Value]) -> ir.Va
     return ibis.cases(*branches, else_=per_edition[editions[0]])
 
 
-def _editions(edition: str | None) -> list[str]:
-    return [edition] if edition else available_editions("hj633")
+def _editions(edition: str | Sequence[str] | None) -> list[str]:
+    if edition is None:
+        return available_editions("hj633")
+    return [edition] if isinstance(edition, str) else list(edition)
+
+
+def editions_between(first: dt.date | None, last: dt.date | None) -> list[str]:
+    """The HJ 633 editions in force on some day of ``first..last`` (open ends allowed)."""
+    cutoffs = edition_cutoffs()
+    out = []
+    for i, (ed, start) in enumerate(cutoffs):
+        end = cutoffs[i + 1][1] if i + 1 < len(cutoffs) else None  # first day of the next edition
+        if (last is None or start is None or start <= last) and (first is None or end is None or first < end):
+            out.append(ed)
+    return out
 
 
 def add_aqi(
@@ -142,7 +151,7 @@ def add_aqi(
     *,
     report: str,
     day: Callable[[ir.Table], ir.DateValue],
-    edition: str | None = None,
+    edition: str | Sequence[str] | None = None,
     so2_rule: str = "platform",
     so2_24h: str | None = None,
 ) -> ir.Table:
@@ -159,7 +168,9 @@ def add_aqi(
     day
         The natural day of each row, which selects the edition.
     edition
-        Force an edition ("2012" or "2026"); by default each row's day decides.
+        Force an edition ("2012" or "2026"), or limit the choice to some
+        editions (those in force over the data's days: see
+        :func:`editions_between`); by default each row's day decides among all.
     so2_rule
         Hourly SO2 above the 1-hour table's top: ``"platform"`` (IAQI 200,
         what the platform published in 2019 and the 2026 text) or ``"text"``

@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from ..standards import aqi_table, available_editions
 from . import statistics as st
+from .aqi import editions_between
 
 BY = ("station", "city")
 
@@ -88,8 +89,34 @@ def _label(t: ir.Table, sites: ir.Table, by: str) -> ir.Table:
     return t.rename(city="sid")
 
 
-def _categories(t: ir.Table, edition: str | None) -> ir.Table:
-    table = aqi_table(edition or available_editions("hj633")[-1])
+def _editions(
+    backend,
+    start: dt.date | None,
+    end: dt.date | None,
+    edition: str | None,
+) -> str | list[str]:
+    """The forced edition, or the editions in force over the days asked for (or stored).
+
+    Limiting the choice keeps the expressions free of per-row edition tests
+    when all the data falls under one edition (the usual case).
+    """
+    if edition:
+        return edition
+    if start is None or end is None:
+        air = station_hours(backend)
+        lo, hi = (
+            backend.to_pyarrow(air.aggregate(lo=air.time.min(), hi=air.time.max())).to_pylist()[0].values()
+        )
+        if lo is None:
+            return available_editions("hj633")
+        start = start or (lo - dt.timedelta(hours=1)).date()
+        end = end or (hi - dt.timedelta(hours=1)).date()
+    return editions_between(start, end)
+
+
+def _categories(t: ir.Table, edition: str | list[str] | None) -> ir.Table:
+    last = edition if isinstance(edition, str) else (edition or available_editions("hj633"))[-1]
+    table = aqi_table(last)
     zh = ibis.cases(*[(t.level == lv.level, ibis.literal(lv.category_zh)) for lv in table.levels])
     en = ibis.cases(*[(t.level == lv.level, ibis.literal(lv.category_en)) for lv in table.levels])
     return t.mutate(category_zh=zh, category_en=en)
@@ -108,6 +135,7 @@ def hourly(
 ) -> ir.Table:
     """Hourly AQI report: one row per station (or city) and hour, with the published AQI."""
     h = series(backend, by=by, stations=stations, cities=cities, start=start, end=end)
+    edition = _editions(backend, start, end, edition)
     t = st.hourly_aqi(h, edition=edition, so2_rule=so2_rule)
     if by == "station":
         pub = backend.table("air_published")
@@ -131,6 +159,7 @@ def daily(
 ) -> ir.Table:
     """Daily AQI report: reported daily concentrations, IAQIs, AQI, primary pollutant, level."""
     h = series(backend, by=by, stations=stations, cities=cities, start=start, end=end)
+    edition = _editions(backend, start, end, edition)
     t = st.daily_report(st.daily_values(h), edition=edition)
     t = _categories(t, edition)
     t = _label(t, backend.table("sites"), by)
@@ -152,9 +181,10 @@ def period(
     years = [year] if isinstance(year, int) else sorted(year)
     start, end = dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)
     h = series(backend, by=by, stations=stations, cities=cities, start=start, end=end)
-    dv = st.daily_values(h)
-    rep = st.daily_report(dv, edition=edition)
-    t = st.period_statistics(dv, rep, period=period)
+    rep = st.daily_report(
+        st.daily_values(h), edition=_editions(backend, start, end, edition), keep_unrounded=True
+    )
+    t = st.period_statistics(rep, period=period)
     if len(years) > 1 and years != list(range(years[0], years[-1] + 1)):
         t = t.filter(t.period.year().isin(years))
     t = _label(t, backend.table("sites"), by)

@@ -35,6 +35,7 @@ rounded at the end; compliance is judged on the rounded figures.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import ibis
 import ibis.expr.types as ir
@@ -110,9 +111,11 @@ def _limit_expr(day: ir.DateValue, pollutant: str, averaging: str) -> ir.Floatin
         raise LookupError(
             f"GB 3095 gives no grade II {averaging} limit for {pollutant} (phases from {missing})"
         )
-    branches = [(day >= ibis.literal(start), ibis.literal(float(v))) for start, v in reversed(phases[1:])]
     first = ibis.literal(float(phases[0][1]))
-    return ibis.cases(*branches, else_=first) if branches else first
+    if len({v for _, v in phases}) == 1:
+        return first  # the same limit in every edition and phase
+    branches = [(day >= ibis.literal(start), ibis.literal(float(v))) for start, v in reversed(phases[1:])]
+    return ibis.cases(*branches, else_=first)
 
 
 # -- hourly series ---------------------------------------------------------
@@ -148,7 +151,9 @@ def pivot_long(obs: ir.Table) -> ir.Table:
     return o.group_by(["site", "time"]).aggregate(**aggs)
 
 
-def hourly_aqi(hourly: ir.Table, *, edition: str | None = None, so2_rule: str = "platform") -> ir.Table:
+def hourly_aqi(
+    hourly: ir.Table, *, edition: str | Sequence[str] | None = None, so2_rule: str = "platform"
+) -> ir.Table:
     """The real-time (hourly) AQI report of each series and hour (wide series rows).
 
     ``so2_rule="text"`` applies HJ 633-2012 note (2): hourly SO2 above
@@ -228,7 +233,8 @@ def o3_8h_daily_max(hourly: ir.Table) -> ir.Table:
     span = o3.group_by("sid").aggregate(t0=o3.time.min(), t1=o3.time.max())
     grid = span.select("sid", time=ibis.range(span.t0, span.t1 + _HOUR, _HOUR).unnest())
     filled = grid.left_join(o3, ["sid", "time"]).select("sid", "time", "value")
-    w = ibis.range_window(group_by="sid", order_by="time", preceding=ibis.interval(hours=7), following=0)
+    # the grid has every hour, so the 8 rows ending at an hour are its 8 hours
+    w = ibis.window(group_by="sid", order_by="time", preceding=7, following=0)
     mov = filled.mutate(m=filled.value.mean().over(w), n=filled.value.count().over(w))
     start = mov.time - _HOUR
     first_end = rules["first_window_end_hour"]  # window ending 08:00 = label 08:00
@@ -253,11 +259,17 @@ def _reporting_decimals(col: str) -> int:
     return int(assessment_rules()["rounding"]["decimals"][UNITS[col]])
 
 
-def daily_report(daily: ir.Table, *, edition: str | None = None) -> ir.Table:
-    """The daily AQI report: reported (rounded) concentrations, IAQIs, AQI, primary pollutant, level."""
+def daily_report(
+    daily: ir.Table, *, edition: str | Sequence[str] | None = None, keep_unrounded: bool = False
+) -> ir.Table:
+    """The daily AQI report: reported (rounded) concentrations, IAQIs, AQI, primary pollutant, level.
+
+    With ``keep_unrounded`` the daily values before rounding stay in
+    ``<col>_daily`` columns, for period statistics.
+    """
     rounded = {c: round_half_even(daily[c], _reporting_decimals(c)) for c in DAILY_COLUMNS}
-    t = daily.mutate(**rounded)
-    return add_aqi(t, report="daily", day=lambda x: x.date, edition=edition)
+    t = daily.mutate(**{f"{c}_daily": daily[c] for c in DAILY_COLUMNS}) if keep_unrounded else daily
+    return add_aqi(t.mutate(**rounded), report="daily", day=lambda x: x.date, edition=edition)
 
 
 # -- periods -----------------------------------------------------------------
@@ -277,15 +289,16 @@ def _period_end(start: ir.DateValue, period: str) -> ir.DateValue:
     return (start + ibis.interval(months=1)) - ibis.interval(days=1)
 
 
-def period_statistics(daily: ir.Table, report: ir.Table, *, period: str = "year") -> ir.Table:
+def period_statistics(report: ir.Table, *, period: str = "year") -> ir.Table:
     """HJ 663 statistics of each series and period (``"year"`` or ``"month"``).
 
     Parameters
     ----------
-    daily
-        :func:`daily_values` (unrounded daily values).
     report
-        :func:`daily_report` of the same series (for AQI day counts).
+        :func:`daily_report` with ``keep_unrounded=True``: the statistics use
+        the unrounded daily values, the day counts the daily AQI. Everything
+        is one aggregation over the daily rows (the monthly completeness
+        counts included), so the daily values are computed once.
 
     Returns, per ``sid`` and ``period`` (the period's first day):
     for each annual item (HJ 663) ``<col>_mean`` and ``<col>_p<NN>`` rounded
@@ -301,46 +314,41 @@ def period_statistics(daily: ir.Table, report: ir.Table, *, period: str = "year"
     rules = assessment_rules()
     validity = load(f"gb3095_{available_editions('gb3095')[-1]}")["validity"]
     items = {k: v for k, v in rules["annual_items"].items() if isinstance(v, dict)}
-    d = daily.mutate(period=_period_start(daily.date, period), month=daily.date.month())
-
-    # completeness: days per period, and per month for the annual check
-    def _month_ok(n: ir.IntegerValue, month: ir.IntegerValue) -> ir.BooleanValue:
-        need = ibis.ifelse(month == 2, validity["february_min_days"], validity["monthly_min_days"])
-        return n >= need
-
-    cols = [_item_col(k) for k in items]
-    monthly_counts = d.group_by(["sid", "period", "month"]).aggregate(
-        **{f"n_{c}": d[c].count() for c in cols}
-    )
-    months_ok = monthly_counts.group_by(["sid", "period"]).aggregate(
-        **{
-            f"months_ok_{c}": _month_ok(monthly_counts[f"n_{c}"], monthly_counts.month).cast("int32").sum()
-            for c in cols
-        }
-    )
+    d = report.mutate(period=_period_start(report.date, period), month=report.date.month())
 
     aggs: dict[str, ir.Value] = {}
+    months = range(1, 13) if period == "year" else ()
     for key, spec in items.items():
         c = _item_col(key)
-        aggs[f"n_{c}"] = d[c].count()
+        v = d[f"{c}_daily"]
+        aggs[f"n_{c}"] = v.count()
         if spec.get("mean"):
-            aggs[f"{c}_mean_raw"] = d[c].mean()
-        aggs[f"{c}_p{spec['percentile']}_raw"] = d[c].quantile(spec["percentile"] / 100)
+            aggs[f"{c}_mean_raw"] = v.mean()
+        aggs[f"{c}_p{spec['percentile']}_raw"] = v.quantile(spec["percentile"] / 100)
+        # completeness of each month (GB 3095 Table 4): 27 days, February 25
+        for m in months:
+            need = validity["february_min_days"] if m == 2 else validity["monthly_min_days"]
+            aggs[f"_m{m}_{c}"] = (v.count(where=d.month == m) >= need).cast("int32")
+    aggs |= {
+        "days_aqi": d.aqi.count(),
+        "good_days": d.aqi.count(where=d.aqi <= 100),
+        "heavy_days": d.aqi.count(where=d.aqi > 200),
+        **{f"level_{lv}": d.aqi.count(where=d.level == lv) for lv in range(1, 7)},
+    }
     stats = d.group_by(["sid", "period"]).aggregate(**aggs)
-    stats = stats.join(months_ok, ["sid", "period"])
 
     end = _period_end(stats.period, period)
     out: dict[str, ir.Value] = {}
-    indices: dict[str, ir.Value] = {}
     for key, spec in items.items():
         c = _item_col(key)
         dec = _reporting_decimals(c)
         if period == "year":
-            out[f"valid_{c}"] = (stats[f"n_{c}"] >= validity["annual_min_days"]) & (
-                stats[f"months_ok_{c}"] == 12
-            )
+            months_ok = sum((stats[f"_m{m}_{c}"] for m in months), ibis.literal(0))
+            out[f"valid_{c}"] = (stats[f"n_{c}"] >= validity["annual_min_days"]) & (months_ok == 12)
         else:
-            out[f"valid_{c}"] = stats[f"months_ok_{c}"] == 1
+            feb = stats.period.month() == 2
+            need = ibis.ifelse(feb, validity["february_min_days"], validity["monthly_min_days"])
+            out[f"valid_{c}"] = stats[f"n_{c}"] >= need
         pol = STAT_POLLUTANT[c]
         stat_names = []
         if spec.get("mean"):
@@ -350,45 +358,26 @@ def period_statistics(daily: ir.Table, report: ir.Table, *, period: str = "year"
             value = round_half_even(stats[f"{name}_raw"], dec)
             out[name] = value
             lim = _limit_expr(end, pol, averaging)
-            index = value / lim
-            out[f"{name}_index"] = index
+            out[f"{name}_index"] = value / lim
             out[f"{name}_exceed"] = ibis.ifelse(value > lim, (value - lim) / lim, ibis.null("float64"))
-            indices[name] = index
     stats = stats.mutate(**out)
 
-    comp = rules["composite_index"]["items"]
     comp_names = []
-    for it in comp:
+    for it in rules["composite_index"]["items"]:
         c = _item_col(it["pollutant"])
         name = f"{c}_mean" if it["statistic"] == "mean" else f"{c}_p{items[it['pollutant']]['percentile']}"
         comp_names.append(name)
     parts = [stats[f"{n}_index"] for n in comp_names]
-    composite = parts[0]
-    for p in parts[1:]:
-        composite = composite + p
     max_index = ibis.greatest(*parts)
     which = ibis.cases(*[(stats[f"{n}_index"] == max_index, ibis.literal(n)) for n in comp_names])
-    stats = stats.mutate(composite_index=composite, max_index=max_index, max_index_item=which)
-
-    r = report.mutate(period=_period_start(report.date, period))
-    day_aggs = {
-        "days_aqi": r.aqi.count(),
-        "good_days": (r.aqi <= 100).cast("int32").sum(),
-        "heavy_days": (r.aqi > 200).cast("int32").sum(),
-    }
-    for lv in range(1, 7):
-        day_aggs[f"level_{lv}"] = (r.level == lv).cast("int32").sum()
-    days = r.group_by(["sid", "period"]).aggregate(**day_aggs)
-    days = days.mutate(
-        good_ratio=ibis.ifelse(days.days_aqi > 0, days.good_days / days.days_aqi, ibis.null("float64"))
+    stats = stats.mutate(
+        composite_index=sum(parts[1:], parts[0]),
+        max_index=max_index,
+        max_index_item=which,
+        good_ratio=ibis.ifelse(stats.days_aqi > 0, stats.good_days / stats.days_aqi, ibis.null("float64")),
     )
-    joined = stats.join(days, ["sid", "period"], how="left")
-    drop = [
-        c
-        for c in joined.columns
-        if c.endswith("_raw") or c.startswith("months_ok_") or c in ("sid_right", "period_right")
-    ]
-    return joined.drop(*drop)
+    drop = [c for c in stats.columns if c.endswith("_raw") or c.startswith("_m")]
+    return stats.drop(*drop)
 
 
 def _item_col(key: str) -> str:
