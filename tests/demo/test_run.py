@@ -132,6 +132,7 @@ def test_cli_demo_one_year(cli_demo):
     ):
         assert title in out
     assert "太原市" in out and "汾河" in out and "涑水河" in out
+    assert "rejected on purpose" in out  # the intended rejects are said to be intended
     assert (directory / "data" / "README.txt").exists()
 
 

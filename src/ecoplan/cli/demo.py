@@ -52,7 +52,7 @@ class _ConsoleUI(demo.UI):
             if total:
                 bar.update(task, completed=total, file="")
 
-    def ingested(self, store: Store, domain: str, summary: IngestSummary) -> None:
+    def ingested(self, store: Store, domain: str, summary: IngestSummary, note: str | None = None) -> None:
         self.ingest_rows.append((domain, summary))
         ids = [o.ingest_id for o in summary.outcomes if o.rejected and o.status != "failed"]
         for o in summary.outcomes:
@@ -72,6 +72,8 @@ class _ConsoleUI(demo.UI):
             for r in rows:
                 t.add_row(Path(r[0]).name, str(r[1]), str(r[2] or ""), str(r[3] or ""), r[4])
             console.print(t)
+            if note:
+                console.print(f"[dim]{domain}: {note} (see data/README.txt)[/dim]")
 
     def print_ingests(self) -> None:
         if self.ingests_printed:

@@ -76,8 +76,9 @@ class UI:
         """A progress task; yields ``update(completed=None, advance=0, text="")``."""
         yield lambda completed=None, advance=0, text="": None
 
-    def ingested(self, store: Store, domain: str, summary: IngestSummary) -> None:
-        """Called after each ingest (the CLI prints the summary and the rejects)."""
+    def ingested(self, store: Store, domain: str, summary: IngestSummary, note: str | None = None) -> None:
+        """Called after each ingest (the CLI prints the summary and the rejects); ``note`` says
+        which rejects the generated files contain on purpose."""
 
     def output(self, out: Output) -> None:
         """Called for every output as soon as it is ready."""
@@ -147,6 +148,8 @@ class Domain:
     summarise: Callable[[Store, DemoRun], list[Output]]
     # file groups whose bytes the ingest progress counts (the big ones)
     main_files: tuple[str, ...] = ()
+    # what the generated files contain on purpose that the readers reject (said with the rejects)
+    intended_rejects: str | None = None
 
 
 def _paths(files: dict[str, list[Path]], key: str) -> list[str]:
@@ -406,7 +409,15 @@ def _indicators_summary(store: Store, run: DemoRun) -> list[Output]:
 
 DOMAINS: list[Domain] = [
     Domain("air", _air_generate, _air_ingest, _air_summary, ("air",)),
-    Domain("water", _water_generate, _water_ingest, _water_summary, ("water", "water-auto")),
+    Domain(
+        "water",
+        _water_generate,
+        _water_ingest,
+        _water_summary,
+        ("water", "water-auto"),
+        f"fecal-coliform results written {demo_water.FECAL_BEYOND!r} (beyond the method's range) are "
+        "rejected on purpose",
+    ),
     Domain("flow", _flow_generate, _flow_ingest, _flow_summary, ("flow",)),
     Domain("indicators", _indicators_generate, _indicators_ingest, _indicators_summary, ("indicators",)),
 ]
@@ -473,7 +484,7 @@ def ingest(
             summaries = d.ingest(store, run, update)
         run.ingests.update(summaries)
         for key, summary in summaries.items():
-            ui.ingested(store, key, summary)
+            ui.ingested(store, key, summary, d.intended_rejects)
         run.timings[f"ingest {d.name}"] = time.perf_counter() - t0
     return run.ingests
 
