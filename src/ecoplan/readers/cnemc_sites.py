@@ -15,7 +15,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
@@ -100,17 +99,16 @@ def read(path: str | Path, data: bytes, *, stations: set[str] | None = None) -> 
     line_ok &= known_type
 
     # duplicated (time, type) lines: the later one is kept
-    idx = np.flatnonzero(line_ok)
-    keys = pd.DataFrame({"t": times[idx], "y": types[idx]})
-    dup = keys.duplicated(keep="last").to_numpy()
-    if dup.any():
-        last = keys.reset_index().groupby(["t", "y"])["index"].transform("max").to_numpy()
-        for j in np.flatnonzero(dup):
-            i = idx[j]
+    last_line: dict[tuple, int] = {}
+    for i in np.flatnonzero(line_ok)[::-1]:
+        key = (times[i], types[i])
+        if key in last_line:
             line_ok[i] = False
             rejects.add(
-                lines[i], "type", types[i], f"duplicate of line {lines[idx[last[j]]]} (later line kept)"
+                lines[i], "type", types[i], f"duplicate of line {lines[last_line[key]]} (later line kept)"
             )
+        else:
+            last_line[key] = i
 
     keep_cols = list(range(len(codes)))
     if stations is not None:
@@ -264,11 +262,24 @@ def _values(
 
 def _times(dates: list, hours: list) -> np.ndarray:
     """date (YYYYMMDD) + hour (0-23) -> datetime64[us]; NaT where invalid."""
-    d = pd.to_datetime(pd.Series(dates, dtype=object).str.strip(), format="%Y%m%d", errors="coerce")
-    h = pd.to_numeric(pd.Series(hours, dtype=object).str.strip(), errors="coerce")
-    ok = d.notna() & h.notna() & (h >= 0) & (h <= 23) & (h == h.round())
-    out = (d + pd.to_timedelta(h.where(ok, 0), unit="h")).where(ok)
-    return out.to_numpy(dtype="datetime64[us]")
+    days: dict[object, np.datetime64] = {}
+    out = np.full(len(dates), np.datetime64("NaT"), dtype="datetime64[us]")
+    for i, (d, h) in enumerate(zip(dates, hours, strict=True)):
+        if d not in days:
+            text = d.strip() if isinstance(d, str) else ""
+            try:
+                days[d] = (
+                    np.datetime64(f"{text[:4]}-{text[4:6]}-{text[6:]}", "us")
+                    if len(text) == 8 and text.isdigit()
+                    else None
+                )
+            except ValueError:
+                days[d] = None
+        day = days[d]
+        hour = h.strip() if isinstance(h, str) else ""
+        if day is not None and hour.isdigit() and int(hour) <= 23:
+            out[i] = day + np.timedelta64(int(hour), "h")
+    return out
 
 
 def _data_line_numbers(body: bytes, n: int, bad_rows: list) -> np.ndarray:
