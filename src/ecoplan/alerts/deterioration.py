@@ -370,6 +370,8 @@ def air_path_deterioration(
     roll = rolling_air(daily, window_days=window, min_days=min_valid)
     if since is not None:
         roll = roll.filter(roll.date >= since)
+    # one row per city and day: computed once, then read by the three queries below
+    roll = ibis.memtable(backend.to_pyarrow(roll))
 
     ptab = pa.Table.from_pylist(
         [

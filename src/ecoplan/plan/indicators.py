@@ -385,6 +385,9 @@ def air_indicators(
         if not years:
             return Computation(_empty(), ["air: no observations in the store"], ["air"])
         stats = air_city_statistics(backend, years, cities)
+    # a few rows per city and year: computed once here, then read by every indicator below
+    # (an expression would be recomputed by each of the unions that follow)
+    stats = ibis.memtable(backend.to_pyarrow(stats))
     cv = air_city_values(stats, complete_only=complete_only)
     if years is not None:
         cv = cv.filter(cv.year.isin([int(y) for y in years]))
@@ -439,7 +442,9 @@ def air_indicators(
 
 
 def _air_years(backend) -> list[int]:
-    obs = backend.table("observations")
+    from ..air import queries as air_queries
+
+    obs = air_queries.station_hours(backend)
     row = backend.to_pyarrow(obs.aggregate(lo=obs.time.min(), hi=obs.time.max())).to_pylist()[0]
     if row["lo"] is None:
         return []
