@@ -78,6 +78,14 @@ class HtmlTable:
     empty: str = "no_rows"  # the string shown without rows
 
 
+def on_colour(background: str) -> str:
+    """A CSS style: ``background`` with black or white text, whichever reads better on it."""
+    c = background.lstrip("#")
+    r, g, b = (int(c[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    light = 0.2126 * r + 0.7152 * g + 0.0722 * b  # relative luminance, sRGB weights (no gamma)
+    return f"background:{background};color:{'#000000' if light > 0.5 else '#ffffff'}"
+
+
 def _is_missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
 
@@ -117,7 +125,9 @@ def when(v: Any, with_time: bool = True) -> str:
     if v is None:
         return DASH
     if isinstance(v, dt.datetime):
-        return v.strftime("%Y-%m-%d %H:%M") if with_time else v.strftime("%Y-%m-%d")
+        if not with_time or v.time() == dt.time():  # a day boundary: the day says it
+            return v.strftime("%Y-%m-%d")
+        return v.strftime("%Y-%m-%d %H:%M")
     return str(v)
 
 
@@ -216,7 +226,7 @@ def _status_section(data: ReportData, lang: str, figs: list[Figure]) -> dict[str
             [
                 Cell(names.get(r["category"], r["category"])),
                 Cell(name or r["id"], title=r["id"]),
-                Cell(r["scope"]),
+                Cell(scope_name(plan, r["scope"], lang), title=r["scope"]),
                 Cell(shown_unit),
                 Cell(base, "num"),
                 Cell(latest, "num"),
@@ -225,7 +235,7 @@ def _status_section(data: ReportData, lang: str, figs: list[Figure]) -> dict[str
                     charts.status_label(r["status"], lang),
                     "status",
                     title=r["note"] or "",
-                    style=f"background:{colour}",
+                    style=on_colour(colour),
                 ),
                 Cell(
                     projection,
@@ -256,6 +266,21 @@ def _status_section(data: ReportData, lang: str, figs: list[Figure]) -> dict[str
         "targets": table,
         "has_chart": bool(rollup),
     }
+
+
+def scope_name(plan, scope: str, lang: str) -> str:
+    """A target's scope as people name it: the province, a group's name, or the city, basin, river or lake."""
+    try:
+        r = plan.resolve_scope(scope)
+    except KeyError:
+        return scope
+    if r.type == "province":
+        p = plan.scopes.province
+        return (p.en if lang == "en" else p.zh) or p.zh
+    if r.type == "group":
+        g = plan.group(r.name).name
+        return (g.en if lang == "en" else g.zh) or g.zh
+    return r.name
 
 
 def _limit_of(limits: dict[str, Any], stat: str) -> float | None:
@@ -522,9 +547,7 @@ def _warning_table(table, lang: str, source: str) -> HtmlTable:
         colour = LEVEL_COLOURS.get(r["level"], "#999999")
         rows.append(
             [
-                Cell(
-                    L.optional(f"level_{r['level']}", lang, r["level"]), "level", style=f"background:{colour}"
-                ),
+                Cell(L.optional(f"level_{r['level']}", lang, r["level"]), "level", style=on_colour(colour)),
                 Cell(L.optional(f"kind_{r['kind']}", lang, r["kind"])),
                 Cell(r["scope"]),
                 Cell(when(r["start_time"])),
@@ -546,6 +569,44 @@ def _warning_table(table, lang: str, source: str) -> HtmlTable:
         ],
         rows=rows,
         source=source,
+    )
+
+
+def _warning_counts(table, lang: str, source: str) -> HtmlTable:
+    """Warnings per kind and level (levels from the least severe)."""
+    from ..alerts.store import KINDS, LEVELS
+
+    rows = _rows(table)
+    kinds = [k for k in KINDS if any(r["kind"] == k for r in rows)]
+    kinds += sorted({r["kind"] for r in rows} - set(kinds))
+    levels = [lv for lv in LEVELS if any(r["level"] == lv for r in rows)]
+    out = []
+    for k in kinds:
+        counts = [sum(r["kind"] == k and r["level"] == lv for r in rows) for lv in levels]
+        out.append(
+            [
+                Cell(L.optional(f"kind_{k}", lang, k)),
+                *[Cell(str(n) if n else "", "num") for n in counts],
+                Cell(str(sum(counts)), "num strong"),
+            ]
+        )
+    if out:
+        out.append(
+            [
+                Cell(L.text("total", lang), "strong"),
+                *[Cell(str(sum(r["level"] == lv for r in rows)), "num strong") for lv in levels],
+                Cell(str(len(rows)), "num strong"),
+            ]
+        )
+    return HtmlTable(
+        headers=[
+            L.text("kind", lang),
+            *[L.optional(f"level_{lv}", lang, lv) for lv in levels],
+            L.text("total", lang),
+        ],
+        rows=out,
+        source=source,
+        empty="warnings_none",
     )
 
 
@@ -658,7 +719,9 @@ def render_html(data: ReportData, *, lang: str = "zh") -> str:
     flow = _ecoflow_section(data, lang, figs)
     warnings = {
         "active": _warning_table(data.tables["warnings_active"], lang, data.source("warnings_active")),
-        "year": _warning_table(data.tables["warnings_year"], lang, data.source("warnings_year")),
+        "year_counts": _warning_counts(data.tables["warnings_year"], lang, data.source("warnings_year")),
+        "year": _warning_table(data.tables["warnings_year"], lang, ""),
+        "year_n": data.tables["warnings_year"].num_rows,
     }
     provenance = _provenance_section(data, lang)
     plan = data.plan

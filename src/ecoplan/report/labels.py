@@ -129,9 +129,13 @@ STRINGS: dict[str, tuple[str, str]] = {
     "missing_days": ("缺测天数", "Missing days"),
     "volume": ("季均流量达标(非汛期/汛期)", "Seasonal means met (non-flood / flood)"),
     # warnings
-    "warnings_active": ("当前预警", "Active warnings"),
+    "warnings_active": ("当前预警(按最新数据)", "Active warnings (as the latest data stand)"),
     "warnings_year": ("{year}年内生效的预警", "Warnings in force in {year}"),
     "warnings_none": ("无。", "None."),
+    "warnings_list": (
+        "全部 {n} 条(点击展开;Excel 报表含全部字段)",
+        "All {n} of them (click to open; the workbook has every field)",
+    ),
     "level": ("级别", "Level"),
     "kind": ("类型", "Kind"),
     "start": ("开始", "Start"),
