@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -116,6 +116,7 @@ def ingest_files(
     progress: ProgressFn | None = None,
     batch_values: int = 4_000_000,
     workers: int = 2,
+    labels: Mapping[str, str] | None = None,
 ) -> IngestSummary:
     """Ingest many files in one transaction.
 
@@ -130,6 +131,9 @@ def ingest_files(
     ranges overlap are never in the same batch, so a later file replaces an
     earlier one's values as if written one by one. Files are read by
     ``workers`` threads ahead of the writer; results are written in order.
+    ``labels`` maps paths to the names under which a file that cannot be read
+    is logged (an upload's temporary file is logged under its upload name,
+    inside the same transaction); readers name the files they read themselves.
     """
     summary = IngestSummary()
     with store.transaction():
@@ -139,7 +143,15 @@ def ingest_files(
             if isinstance(read, _Failure):
                 summary.outcomes.append(
                     _failed(
-                        store, file, domain, read.reader, read.digest, read.size, read.started, read.error
+                        store,
+                        file,
+                        domain,
+                        read.reader,
+                        read.digest,
+                        read.size,
+                        read.started,
+                        read.error,
+                        logged_as=(labels or {}).get(file, file),
                     )
                 )
                 size = read.size
@@ -178,6 +190,11 @@ def _read_one(file: str, reader_for: Callable[[str, bytes], Reader]) -> _Pending
         return _Pending(reader(file, data), digest, size, started)
     except ReadError as exc:
         return _Failure(exc, name, digest, size, started)
+    except Exception as exc:  # a reader's bug must not stop the other files of the feed
+        error = ReadError(
+            file, f"the reader failed on this file ({type(exc).__name__}: {exc}); please report it"
+        )
+        return _Failure(error, name, digest, size, started)
 
 
 def _read_ahead(
@@ -339,18 +356,20 @@ def _failed(
     size: int,
     started: Any,
     exc: ReadError,
+    *,
+    logged_as: str,
 ) -> FileOutcome:
-    """Log a file that could not be read (inside the caller's transaction)."""
+    """Log a file that could not be read (inside the caller's transaction) under the name ``logged_as``."""
     iid = store.next_ingest_ids(1)[0]
     store.con.execute(
         "INSERT INTO rejects VALUES (?, ?, ?, ?, NULL, ?)",
-        [iid, file, exc.line, exc.column, exc.message],
+        [iid, logged_as, exc.line, exc.column, exc.message],
     )
     store.log_ingest(
         iid,
         domain=domain,
         reader=reader,
-        file=file,
+        file=logged_as,
         checksum=digest,
         size_bytes=size,
         rows_read=0,

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -307,6 +308,28 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+class StoreBusy(OSError):
+    """The store file is held by another process.
+
+    DuckDB lets one process at a time open a file for writing (and none read
+    it meanwhile): while ``ecoplan serve`` runs over a store, load files
+    through its upload endpoints, or stop it first.
+    """
+
+    def __init__(self, path: Path, cause: Exception):
+        holder = ""
+        m = re.search(r"PID (\d+)", str(cause))
+        if m:
+            holder = f" (process {m.group(1)})"
+        super().__init__(
+            f"the store {path} is in use by another process{holder}. A store is opened by one "
+            "process at a time: wait for that command to finish, or, if it is `ecoplan serve`, "
+            "upload the files through its API (POST /api/ingest/...) or stop it first. "
+            "Nothing was changed."
+        )
+        self.path = path
+
+
 class Store:
     """A DuckDB file with ecoplan's schema.
 
@@ -324,7 +347,12 @@ class Store:
         if not read_only and target != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         # insertion order is never relied on; without it DuckDB writes in parallel
-        self.con = duckdb.connect(target, read_only=read_only, config={"preserve_insertion_order": False})
+        try:
+            self.con = duckdb.connect(target, read_only=read_only, config={"preserve_insertion_order": False})
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreBusy(self.path, exc) from exc
+            raise
         self.read_only = read_only
         self._ibis = None
         if not read_only:

@@ -140,7 +140,6 @@ def assessed(request: Request, domain: str, build: Callable[[Any], Any]) -> pa.T
         request.url.path,
         tuple(sorted((k, v) for k, v in request.query_params.multi_items() if k not in PAGING_PARAMS)),
     )
-    version = tuple(db.fetch(VERSION_SQL)[0])
 
     def compute() -> pa.Table:
         backend = db.backend()
@@ -148,4 +147,7 @@ def assessed(request: Request, domain: str, build: Callable[[Any], Any]) -> pa.T
             expr = build(backend)
         return backend.to_pyarrow(expr)
 
-    return request.app.state.cache.get_or_compute(key, version, compute)
+    # the version and the table it is cached under come from the same committed state
+    with db.snapshot():
+        version = tuple(db.fetch(VERSION_SQL)[0])
+        return request.app.state.cache.get_or_compute(key, version, compute)

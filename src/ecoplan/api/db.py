@@ -9,7 +9,10 @@ Concurrency model
 - Reads use cursors: each worker thread gets its own cursor (a connection to
   the same database) and an Ibis backend over it, created on first use and
   kept for the thread's life. A read sees the last committed state: an ingest
-  is one transaction, so no request sees half of one.
+  is one transaction, so no request sees half of one. A response built from
+  several statements (a page and its total; a cached result and the data
+  version it is kept under) runs them in one read transaction
+  (:meth:`Database.snapshot`), so they all see the same state.
 - Ingests and token changes go through the store's own connection, one at a
   time (:meth:`Database.writing` holds a lock). Concurrent uploads wait for
   each other; reads go on meanwhile.
@@ -74,6 +77,27 @@ class Database:
             b = ibis.duckdb.from_connection(self.cursor())
             self._local.backend = b
         return b
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One read transaction on this thread's cursor: every statement inside sees one committed state.
+
+        Without it each statement is its own transaction, and a response built
+        from two (a page and its total, a cache version and its table) could
+        mix the states before and after an ingest that commits in between.
+        Nested uses join the outer transaction.
+        """
+        cur = self.cursor()
+        if getattr(self._local, "in_snapshot", False):
+            yield cur
+            return
+        cur.begin()
+        self._local.in_snapshot = True
+        try:
+            yield cur
+        finally:
+            self._local.in_snapshot = False
+            cur.rollback()  # nothing was written: ending the transaction is all
 
     def fetch(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
         """Rows of a parameterised query on this thread's cursor."""

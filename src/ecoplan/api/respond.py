@@ -181,8 +181,12 @@ def respond(
     extra: dict[str, Any] | None = None,
 ) -> Response:
     """A page of ``data`` as JSON (envelope, plus ``extra`` keys) or CSV (``name``.csv)."""
-    backend = request.app.state.db.backend() if isinstance(data, Lazy) else None
-    page, total = page_of(backend, data, p)
+    if isinstance(data, Lazy):
+        db = request.app.state.db
+        with db.snapshot():  # the page and its total from the same committed state
+            page, total = page_of(db.backend(), data, p)
+    else:
+        page, total = page_of(None, data, p)
     headers = {"X-Total-Count": str(total), "X-Limit": str(p.limit), "X-Offset": str(p.offset)}
     if p.format == "csv":
         headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'

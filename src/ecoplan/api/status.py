@@ -45,12 +45,14 @@ def full_status(request: Request, year: int | None) -> pa.Table:
     """Status rows of every row of the plan (context rows and triggers included), cached."""
     db = db_of(request)
     plan = request.app.state.plan
-    version = tuple(db.fetch(VERSION_SQL)[0])
 
     def compute() -> pa.Table:
         return plan_status.status_table(db.backend(), plan, year=year, role=None)
 
-    return request.app.state.cache.get_or_compute(("status", plan.id, year), version, compute)
+    # the version and the table it is cached under come from the same committed state
+    with db.snapshot():
+        version = tuple(db.fetch(VERSION_SQL)[0])
+        return request.app.state.cache.get_or_compute(("status", plan.id, year), version, compute)
 
 
 def _isin(table: pa.Table, column: str, values: Sequence[str] | None) -> pa.Table:

@@ -153,21 +153,11 @@ def ingest_staged(
 ) -> IngestSummary:
     """Ingest staged files (call with the write lock held); failed files are logged under their label."""
     labels = {f.path: f.label for f in files}
-    summary = ingest_files(store, [f.path for f in files], labelled(reader_for, labels), domain=domain)
-    # a file that could not be read is logged by ingest_files under the path it was given;
-    # record the label instead (the temporary path means nothing once the request ends)
-    failed = [(o.ingest_id, o.file) for o in summary.outcomes if o.status == "failed" and o.file in labels]
-    if failed:
-        with store.transaction():
-            for ingest_id, path in failed:
-                store.con.execute(
-                    "UPDATE ingest_log SET file = ? WHERE ingest_id = ? AND file = ?",
-                    [labels[path], ingest_id, path],
-                )
-                store.con.execute(
-                    "UPDATE rejects SET file = ? WHERE ingest_id = ? AND file = ?",
-                    [labels[path], ingest_id, path],
-                )
+    # a file that cannot be read is logged under its label (the temporary path means
+    # nothing once the request ends) in the ingest's own transaction: one commit per upload
+    summary = ingest_files(
+        store, [f.path for f in files], labelled(reader_for, labels), domain=domain, labels=labels
+    )
     # outcomes in the order the files were sent (ingest_files reports a failure when it
     # happens and the files it read when their batch is written)
     by_path = {f.path: i for i, f in enumerate(files)}

@@ -20,7 +20,15 @@ for _name in COMMAND_MODULES:
 
 
 def main() -> None:
-    app()
+    from ..store import StoreBusy
+
+    try:
+        app()
+    except StoreBusy as exc:  # another process holds the store: say so, without a traceback
+        from .common import err_console
+
+        err_console.print(f"[red]{exc}[/red]", highlight=False)
+        raise SystemExit(2) from None
 
 
 __all__ = ["app", "main"]

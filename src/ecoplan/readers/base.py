@@ -163,7 +163,39 @@ def read_csv_strings(data: bytes, file: str | Path) -> pd.DataFrame:
         raise ReadError(file, f"not a readable CSV table: {exc}") from exc
     except pd.errors.EmptyDataError as exc:
         raise ReadError(file, "the file has no header line") from exc
+    _check_csv_shape(text, file)
     return frame.astype(object).where(frame.notna(), None)
+
+
+def _check_csv_shape(text: str, file: str | Path) -> None:
+    """What the CSV parser lets pass: a header naming a column twice (it renames the second
+    ``x.1``), and a last line cut short (a transfer that stopped; the parser fills the
+    missing fields with blanks)."""
+    import csv
+
+    lines = text.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.strip())
+    header = next(csv.reader([lines[first]], skipinitialspace=True))
+    names = [h.strip() for h in header]
+    dup = sorted({n for n in names if n and names.count(n) > 1})
+    if dup:
+        raise ReadError(file, f"columns appear twice: {', '.join(dup)}", line=first + 1)
+    if text.endswith(("\n", "\r")):
+        return
+    last = len(lines) - 1
+    if last <= first or not lines[last].strip():
+        return
+    try:
+        fields = next(csv.reader([lines[last]], skipinitialspace=True))
+    except csv.Error:
+        return
+    if len(fields) < len(header):
+        raise ReadError(
+            file,
+            f"the file ends in the middle of line {last + 1} ({len(fields)} of {len(header)} fields, "
+            "no line end): it looks cut off; nothing of it was stored, send the whole file again",
+            line=last + 1,
+        )
 
 
 def normalise_header(name: object) -> str:

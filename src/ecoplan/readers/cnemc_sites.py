@@ -75,10 +75,11 @@ def read(path: str | Path, data: bytes, *, stations: set[str] | None = None) -> 
         line = number if number is not None else _find_line(split_lines, text)
         rejects.add(line, "", (text or "")[:200], "wrong number of fields (truncated or malformed line)")
 
-    codes = [c.strip() for c in header[3:]]
-    if len(set(codes)) != len(codes):
-        dup = sorted({c for c in codes if codes.count(c) > 1})
-        raise ReadError(file, f"station columns appear twice: {', '.join(dup)}", line=1)
+    names = [c.strip() for c in header]
+    if len(set(names)) != len(names):  # a station (or date, hour, type) twice
+        dup = sorted({c for c in names if names.count(c) > 1})
+        raise ReadError(file, f"columns appear twice: {', '.join(dup)}", line=1)
+    codes = names[3:]
     n = table.num_rows
     # Line numbers in the file (header is line 1). Skipped rows shift them;
     # recover exact numbers by counting lines only when rows were skipped.

@@ -60,9 +60,13 @@ def _read_excel(file: str | Path, data: bytes, *, sheet: str | None) -> pd.DataF
     except Exception as exc:  # openpyxl raises several types for damaged files
         raise ReadError(file, f"not a readable Excel workbook: {exc}") from exc
     ws = book[sheet] if sheet else book.worksheets[0]
-    # fill merged ranges with their top-left value so headers spanning cells read whole
+    # fill merged ranges with their top-left value so headers spanning cells read whole;
+    # remember the ranges spanning several columns (titles, group titles over columns)
+    across: list[tuple[int, int, int, int]] = []  # 0-based first row, last row, first col, last col
     for rng in list(ws.merged_cells.ranges):
         value = ws.cell(rng.min_row, rng.min_col).value
+        if rng.max_col > rng.min_col:
+            across.append((rng.min_row - 1, rng.max_row - 1, rng.min_col - 1, rng.max_col - 1))
         ws.unmerge_cells(str(rng))
         for row in ws.iter_rows(
             min_row=rng.min_row, max_row=rng.max_row, min_col=rng.min_col, max_col=rng.max_col
@@ -75,13 +79,39 @@ def _read_excel(file: str | Path, data: bytes, *, sheet: str | None) -> pd.DataF
         rows.pop()
     if not rows:
         raise ReadError(file, "the workbook's first sheet is empty", line=1)
-    width = max(sum(c is not None for c in r) for r in rows)
-    # header: the first row filled at least half as wide as the widest row
-    h = next(i for i, r in enumerate(rows) if sum(c is not None for c in r) >= max(1, width / 2))
+
+    def filled(i: int) -> list[int]:
+        return [j for j, c in enumerate(rows[i]) if c is not None]
+
+    def merged_across(i: int, j: int) -> bool:
+        return any(r0 <= i <= r1 and c0 <= j <= c1 for r0, r1, c0, c1 in across)
+
+    def is_title(i: int) -> bool:
+        """One text merged across the row (a sheet title above the table)."""
+        cols = filled(i)
+        return bool(cols) and any(
+            r0 <= i <= r1 and c0 <= min(cols) and max(cols) <= c1 for r0, r1, c0, c1 in across
+        )
+
+    width = max(len(filled(i)) for i in range(len(rows)))
+    # header: the first row filled at least half as wide as the widest row, titles skipped
+    h = next(
+        (i for i in range(len(rows)) if len(filled(i)) >= max(1, width / 2) and not is_title(i)),
+        next(i for i in range(len(rows)) if len(filled(i)) >= max(1, width / 2)),
+    )
     header = [str(c).strip() if c is not None else "" for c in rows[h]]
     start = h + 1
+    if start < len(rows) and any(merged_across(h, j) for j in filled(h)):
+        # group titles merged over several columns: the row below names the columns
+        # (a header merged down over both rows reads the same in each)
+        sub = [str(c).strip() if c is not None else "" for c in rows[start]]
+        header = [
+            (b or a) if merged_across(h, j) else a if b in ("", a) else f"{a}({b})"
+            for j, (a, b) in enumerate(zip(header, sub + [""] * (len(header) - len(sub)), strict=False))
+        ]
+        start += 1
     # a second header row (units under merged titles): all text, no numbers
-    if start < len(rows) and _is_header_continuation(rows[start]):
+    elif start < len(rows) and _is_header_continuation(rows[start]):
         header = [
             (a + (f"({b})" if b and b != a else "")).strip()
             for a, b in zip(

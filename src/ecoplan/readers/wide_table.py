@@ -164,7 +164,7 @@ def read(path: str | Path, data: bytes, *, stations: set[str] | None = None) -> 
     codes = air_values.clean_codes(site_raw)
     times, _bad_t = parse_times(time_raw)
     times = times.to_numpy(dtype="datetime64[us]")
-    row_ok = np.array([c is not None for c in codes]) & ~np.isnat(times)
+    row_ok = np.array([c is not None for c in codes], dtype=bool) & ~np.isnat(times)
     if stations is not None:
         row_ok &= np.isin(codes.astype(str), list(stations))
     if aqi_col or prim_col:
