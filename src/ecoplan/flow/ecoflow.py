@@ -251,7 +251,9 @@ def daily_calendar(
         )
     t0 = year_start(span.y0, sm).cast("timestamp")
     t1 = year_start(span.y1 + 1, sm).cast("timestamp")
-    cal = span.select("gauge", date=ibis.range(t0, t1, _DAY).unnest().cast("date"))
+    # unnest first, cast after: Spark allows no generator nested in an expression
+    cal = span.select("gauge", date=ibis.range(t0, t1, _DAY).unnest())
+    cal = cal.select("gauge", date=cal.date.cast("date"))
     filled = cal.left_join(flows, ["gauge", "date"]).select(cal.gauge, cal.date, flows.discharge)
     return filled.mutate(
         year=year_of(filled.date, sm),
