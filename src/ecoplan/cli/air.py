@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..air import queries
-from .common import FromOption, OutOption, ToOption, app, as_date, emit, open_store
+from .common import FromOption, OutOption, ToOption, app, as_date, emit, open_backend
 
 air_app = typer.Typer(help="Air quality: AQI reports and HJ 663 statistics.", no_args_is_help=True)
 app.add_typer(air_app, name="air")
@@ -91,9 +91,9 @@ def hourly(
 ) -> None:
     """Real-time AQI: one row per station (or city) and hour, with the published AQI."""
     _check_by(by)
-    with open_store(ctx, read_only=True) as store:
+    with open_backend(ctx) as backend:
         expr = queries.hourly(
-            store.ibis,
+            backend.ibis,
             by=by,
             stations=station,
             cities=city,
@@ -102,7 +102,7 @@ def hourly(
             edition=edition,
             so2_rule=so2_rule,
         )
-        emit(queries.execute(store.ibis, expr), out, title="hourly AQI", columns=SHOW_HOURLY)
+        emit(queries.execute(backend.ibis, expr), out, title="hourly AQI", columns=SHOW_HOURLY)
 
 
 @air_app.command("daily")
@@ -118,9 +118,9 @@ def daily(
 ) -> None:
     """Daily AQI: HJ 663 daily values, IAQIs, AQI, primary pollutant and level."""
     _check_by(by)
-    with open_store(ctx, read_only=True) as store:
+    with open_backend(ctx) as backend:
         expr = queries.daily(
-            store.ibis,
+            backend.ibis,
             by=by,
             stations=station,
             cities=city,
@@ -128,7 +128,7 @@ def daily(
             end=as_date(end),
             edition=edition,
         )
-        emit(queries.execute(store.ibis, expr), out, title="daily AQI", columns=SHOW_DAILY)
+        emit(queries.execute(backend.ibis, expr), out, title="daily AQI", columns=SHOW_DAILY)
 
 
 @air_app.command("annual")
@@ -143,11 +143,11 @@ def annual(
 ) -> None:
     """Annual HJ 663 statistics, GB 3095 compliance, good days and the composite index."""
     _check_by(by)
-    with open_store(ctx, read_only=True) as store:
+    with open_backend(ctx) as backend:
         expr = queries.period(
-            store.ibis, year=year, period="year", by=by, stations=station, cities=city, edition=edition
+            backend.ibis, year=year, period="year", by=by, stations=station, cities=city, edition=edition
         )
-        emit(queries.execute(store.ibis, expr), out, title=f"annual statistics {year}", columns=SHOW_PERIOD)
+        emit(queries.execute(backend.ibis, expr), out, title=f"annual statistics {year}", columns=SHOW_PERIOD)
 
 
 @air_app.command("monthly")
@@ -162,8 +162,10 @@ def monthly(
 ) -> None:
     """Monthly HJ 663 statistics (27 valid days, February 25)."""
     _check_by(by)
-    with open_store(ctx, read_only=True) as store:
+    with open_backend(ctx) as backend:
         expr = queries.period(
-            store.ibis, year=year, period="month", by=by, stations=station, cities=city, edition=edition
+            backend.ibis, year=year, period="month", by=by, stations=station, cities=city, edition=edition
         )
-        emit(queries.execute(store.ibis, expr), out, title=f"monthly statistics {year}", columns=SHOW_PERIOD)
+        emit(
+            queries.execute(backend.ibis, expr), out, title=f"monthly statistics {year}", columns=SHOW_PERIOD
+        )

@@ -1,4 +1,4 @@
-"""Shared pieces of the command line: the app, the store option, output and progress."""
+"""Shared pieces of the command line: the app, the store and engine options, output and progress."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import pyarrow as pa
 import typer
@@ -16,6 +16,9 @@ from rich.table import Table
 
 from ..output import OutputError, to_frame, write_table
 from ..store import DEFAULT_DB, Store
+
+if TYPE_CHECKING:
+    from ..engine import Backend
 
 console = Console()
 err_console = Console(stderr=True)
@@ -32,6 +35,12 @@ app = typer.Typer(
 @dataclass
 class Settings:
     db: Path
+    engine: str = "duckdb"
+    data: str | None = None
+    spark_master: str | None = None
+
+
+ENGINES = ("duckdb", "spark")
 
 
 @app.callback()
@@ -41,14 +50,46 @@ def _global(
         Path,
         typer.Option("--db", envvar="ECOPLAN_DB", help="DuckDB store file.", show_default=True),
     ] = Path(DEFAULT_DB),
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            envvar="ECOPLAN_ENGINE",
+            help="Where assessments run: duckdb (the store) or spark (an exchange directory, --data).",
+        ),
+    ] = "duckdb",
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            envvar="ECOPLAN_DATA",
+            help="Exchange directory of Parquet files (`ecoplan export parquet`): "
+            "needed by --engine spark; with duckdb it is read instead of the store.",
+        ),
+    ] = None,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-master",
+            envvar="ECOPLAN_SPARK_MASTER",
+            help="Spark master URL (default local[2]: local mode with two threads).",
+        ),
+    ] = None,
 ) -> None:
-    ctx.obj = Settings(db=db)
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"must be one of {', '.join(ENGINES)}", param_hint="--engine")
+    ctx.obj = Settings(db=db, engine=engine, data=data, spark_master=spark_master)
 
 
 def settings(ctx: typer.Context) -> Settings:
     obj = ctx.find_root().obj
     if obj is None:  # called without the callback (tests)
-        obj = Settings(db=Path(os.environ.get("ECOPLAN_DB") or DEFAULT_DB))
+        obj = Settings(
+            db=Path(os.environ.get("ECOPLAN_DB") or DEFAULT_DB),
+            engine=os.environ.get("ECOPLAN_ENGINE") or "duckdb",
+            data=os.environ.get("ECOPLAN_DATA") or None,
+            spark_master=os.environ.get("ECOPLAN_SPARK_MASTER") or None,
+        )
     return obj
 
 
@@ -58,6 +99,22 @@ def open_store(ctx: typer.Context, *, read_only: bool = False) -> Store:
         err_console.print(f"[red]no store at {path}[/red] (ingest data first, or pass --db)")
         raise typer.Exit(2)
     return Store(path, read_only=read_only)
+
+
+def open_backend(ctx: typer.Context) -> Backend:
+    """The backend the read commands assess: the store, or Spark (or DuckDB) over ``--data``.
+
+    A context manager with ``.ibis`` (the Ibis backend the query modules take).
+    """
+    from ..engine import EngineError
+    from ..engine import open_backend as _open
+
+    s = settings(ctx)
+    try:
+        return _open(s.engine, db=s.db, data=s.data, master=s.spark_master)
+    except EngineError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
 
 
 OutOption = Annotated[

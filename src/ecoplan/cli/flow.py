@@ -12,7 +12,7 @@ from ..flow import queries
 from ..flow.ecoflow import EcoflowRule, load_rule
 from ..ingest import expand_paths
 from ..readers.flow import UNIT_FACTORS, flow_reader_for, flow_unit, gauge_reader
-from .common import FromOption, OutOption, ToOption, app, as_date, emit, open_store
+from .common import FromOption, OutOption, ToOption, app, as_date, emit, open_backend, open_store
 from .ingest import FilesArg, finish, ingest_app, run_ingest
 
 flow_app = typer.Typer(
@@ -219,11 +219,11 @@ def compliance(
     """Eco-flow compliance per gauge and year, with non-flood and flood season rows."""
     rule = rule_from_options(flood_months, thresholds, base, max_missing, year_start_month)
     refs = parse_years(reference_years)
-    with open_store(ctx, read_only=True) as store:
+    with open_backend(ctx) as backend:
         expr = queries.compliance(
-            store.ibis, year=year or None, gauges=gauge, rivers=river, reference_years=refs, rule=rule
+            backend.ibis, year=year or None, gauges=gauge, rivers=river, reference_years=refs, rule=rule
         )
-        emit(queries.execute(store.ibis, expr), out, title="eco-flow compliance", columns=SHOW_COMPLIANCE)
+        emit(queries.execute(backend.ibis, expr), out, title="eco-flow compliance", columns=SHOW_COMPLIANCE)
 
 
 @flow_app.command("daily")
@@ -244,9 +244,9 @@ def daily(
     """Daily flow with its threshold, compliance, shortfall run and 7-day mean (missing days included)."""
     rule = rule_from_options(flood_months, thresholds, base, max_missing, year_start_month)
     refs = parse_years(reference_years)
-    with open_store(ctx, read_only=True) as store:
+    with open_backend(ctx) as backend:
         expr = queries.daily_status(
-            store.ibis,
+            backend.ibis,
             gauges=gauge,
             rivers=river,
             start=as_date(start),
@@ -254,4 +254,4 @@ def daily(
             reference_years=refs,
             rule=rule,
         )
-        emit(queries.execute(store.ibis, expr), out, title="daily eco-flow", columns=SHOW_DAILY)
+        emit(queries.execute(backend.ibis, expr), out, title="daily eco-flow", columns=SHOW_DAILY)

@@ -12,7 +12,7 @@ from ..readers.water import FORMAT_ALIASES, WATER_FORMATS, section_reader, water
 from ..water import queries
 from ..water import standard as sd
 from ..water.classification import PERIODS
-from .common import FromOption, OutOption, ToOption, app, as_date, console, emit, open_store
+from .common import FromOption, OutOption, ToOption, app, as_date, console, emit, open_backend, open_store
 from .ingest import FilesArg, finish, ingest_app, run_ingest
 
 water_app = typer.Typer(
@@ -218,15 +218,15 @@ def classify(
     _check(period, PERIODS, "--period")
     _check(ph_rule, ("mean", "worst"), "--ph-rule")
     filters = _filters(section, basin, river, city, province, control)
-    with open_store(ctx, read_only=True) as store:
+    with open_backend(ctx) as backend:
         if items:
             expr = queries.items(
-                store.ibis, period=period, year=year, sample_kind=sample_kind, ph_rule=ph_rule, **filters
+                backend.ibis, period=period, year=year, sample_kind=sample_kind, ph_rule=ph_rule, **filters
             )
-            emit(queries.execute(store.ibis, expr), out, title="item classes", columns=SHOW_ITEMS)
+            emit(queries.execute(backend.ibis, expr), out, title="item classes", columns=SHOW_ITEMS)
             return
         expr = queries.classify(
-            store.ibis,
+            backend.ibis,
             period=period,
             year=year,
             start=as_date(start),
@@ -236,7 +236,10 @@ def classify(
             **filters,
         )
         emit(
-            queries.execute(store.ibis, expr), out, title=f"section classes ({period})", columns=SHOW_CLASSIFY
+            queries.execute(backend.ibis, expr),
+            out,
+            title=f"section classes ({period})",
+            columns=SHOW_CLASSIFY,
         )
 
 
@@ -260,9 +263,9 @@ def attainment(
     _check(by, queries.BY, "--by")
     _check(period, [p for p in PERIODS if p != "sample"], "--period")
     _check(heavy, sd.method()["group"]["heavy_max_good_share_alternatives"], "--heavy-threshold")
-    with open_store(ctx, read_only=True) as store:
+    with open_backend(ctx) as backend:
         expr = queries.attainment(
-            store.ibis,
+            backend.ibis,
             by=by,
             period=period,
             year=year,
@@ -270,7 +273,7 @@ def attainment(
             sample_kind=sample_kind,
             **_filters(section, basin, river, city, province, control),
         )
-        emit(queries.execute(store.ibis, expr), out, title=f"attainment by {by}", columns=SHOW_ATTAIN)
+        emit(queries.execute(backend.ibis, expr), out, title=f"attainment by {by}", columns=SHOW_ATTAIN)
 
 
 @water_app.command("trophic")
@@ -293,16 +296,16 @@ def trophic(
     """Trophic level index TLI(Σ) and trophic class of lakes and reservoirs."""
     _check(period, PERIODS, "--period")
     _check(by, ("section", "lake"), "--by")
-    with open_store(ctx, read_only=True) as store:
+    with open_backend(ctx) as backend:
         expr = queries.trophic(
-            store.ibis,
+            backend.ibis,
             period=period,
             year=year,
             by=by,
             sample_kind=sample_kind,
             **_filters(section, basin, river, city, province, control),
         )
-        emit(queries.execute(store.ibis, expr), out, title="trophic state", columns=SHOW_TROPHIC)
+        emit(queries.execute(backend.ibis, expr), out, title="trophic state", columns=SHOW_TROPHIC)
 
 
 @water_app.command("change")
@@ -329,9 +332,9 @@ def change(
 ) -> None:
     """Change between two years: the method's |dG - dD| rule (>= 5 sections) or the level rule."""
     _check(by, (*queries.BY, "section"), "--by")
-    with open_store(ctx, read_only=True) as store:
+    with open_backend(ctx) as backend:
         expr = queries.change(
-            store.ibis,
+            backend.ibis,
             by=by,
             from_year=from_year,
             to_year=to_year,
@@ -340,7 +343,7 @@ def change(
             sample_kind=sample_kind,
             **_filters(section, basin, river, city, province, control),
         )
-        result = queries.execute(store.ibis, expr)
+        result = queries.execute(backend.ibis, expr)
         emit(result, out, title=f"change {from_year} -> {to_year} by {by}", columns=SHOW_CHANGE)
         worse = [
             g
@@ -377,9 +380,9 @@ def trend(
     """Trend over years by Spearman rank correlation, with deterioration flagged."""
     _check(by, (*queries.BY, "section"), "--by")
     _check(alpha, (0.05, 0.01), "--alpha")
-    with open_store(ctx, read_only=True) as store:
+    with open_backend(ctx) as backend:
         expr = queries.trend(
-            store.ibis,
+            backend.ibis,
             by=by,
             from_year=from_year,
             to_year=to_year,
@@ -387,7 +390,7 @@ def trend(
             sample_kind=sample_kind,
             **_filters(section, basin, river, city, province, control),
         )
-        result = queries.execute(store.ibis, expr)
+        result = queries.execute(backend.ibis, expr)
         emit(result, out, title=f"trend {from_year}-{to_year} by {by}", columns=SHOW_TREND)
         n_worse = sum(bool(d) for d in result.column("deterioration").to_pylist())
         if n_worse:
@@ -403,9 +406,9 @@ def published(
     out: OutOption = None,
 ) -> None:
     """Computed class beside the published one, for every sample that carries a published class."""
-    with open_store(ctx, read_only=True) as store:
-        expr = queries.published_agreement(store.ibis, sections=section, basins=basin, provinces=province)
-        result = queries.execute(store.ibis, expr)
+    with open_backend(ctx) as backend:
+        expr = queries.published_agreement(backend.ibis, sections=section, basins=basin, provinces=province)
+        result = queries.execute(backend.ibis, expr)
         emit(result, out, title="computed vs published class", columns=[*SHOW_CLASSIFY, "matches_published"])
         m = result.column("matches_published").to_pylist()
         if m:
