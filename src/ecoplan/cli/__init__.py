@@ -13,7 +13,19 @@ from .common import app
 
 # Modules defining sub-commands; each attaches its commands to ``app`` (or to
 # a sub-app it owns) when imported.
-COMMAND_MODULES = ("ingest", "air", "demo", "flow", "plan", "water", "serve", "status", "maintenance", "report")
+COMMAND_MODULES = (
+    "ingest",
+    "air",
+    "demo",
+    "flow",
+    "plan",
+    "water",
+    "serve",
+    "status",
+    "maintenance",
+    "export",
+    "report",
+)
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"{__name__}.{_name}")
