@@ -146,7 +146,13 @@ def test_cli_demo_store_contents(cli_demo):
         sample_years = {r[0] for r in con.execute("SELECT DISTINCT year(time) FROM water_samples").fetchall()}
         gauges = con.execute("SELECT count(*) FROM gauges").fetchone()[0]
         flow_span = con.execute("SELECT min(date), max(date) FROM flows").fetchone()
-        ind_years = con.execute("SELECT min(year), max(year) FROM indicator_values").fetchone()
+        ind_years = con.execute(
+            "SELECT min(year), max(year) FROM indicator_values WHERE origin = 'reported'"
+        ).fetchone()
+        computed = con.execute("SELECT count(*) FROM indicator_values WHERE origin = 'computed'").fetchone()[
+            0
+        ]
+        n_warnings = con.execute("SELECT count(*) FROM warnings").fetchone()[0]
     assert n_sites == 60
     assert {r[0] for r in obs_years} == {2024}
     assert sections == len(demo_water.sections())
@@ -154,3 +160,5 @@ def test_cli_demo_store_contents(cli_demo):
     assert gauges == len(demo_flow.GAUGES)
     assert flow_span == (dt.date(2010, 1, 1), dt.date(2024, 12, 31))
     assert ind_years == (2020, 2024)
+    # the demo's last steps assessed the plan: computed indicators and warnings are stored
+    assert computed > 0 and n_warnings > 0

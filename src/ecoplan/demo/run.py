@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..air import queries as air_queries
 from ..flow import queries as flow_queries
@@ -438,7 +439,69 @@ class Step:
     run: Callable[[Store, DemoRun, UI], list[Output]]
 
 
-STEPS: list[Step] = []
+def _assess_step(store: Store, run: DemoRun, ui: UI) -> list[Output]:
+    """Indicator values, target status and warnings of the plan, from everything ingested."""
+    from ..alerts.store import read_warnings, refresh_warnings
+    from ..plan import resolve_plan
+    from ..plan.status import rollup_table, status_table
+
+    plan = resolve_plan(None)
+    with ui.task("assess the plan", None):
+        summary = refresh_warnings(store, plan)
+        status = status_table(store, plan)
+    counts = rollup_table(status, by=["category"])
+    behind = status.filter(
+        pc.is_in(status.column("status"), value_set=pa.array(["deterioration", "limited_progress"]))
+    )
+    active = read_warnings(store, active=True)
+    saved = summary["saved"]
+    text = (
+        f"plan {plan.id}: {status.num_rows} targets assessed; warnings: {saved['inserted']} new, "
+        f"{active.num_rows} active (GENERATED data)"
+    )
+    shown = 12
+    return [
+        Output("target status by category (GENERATED data)", counts),
+        Output(
+            f"targets falling behind (limited progress or deterioration): {behind.num_rows}"
+            + (f", the first {shown} shown" if behind.num_rows > shown else ""),
+            behind.slice(0, shown),
+            ["id", "scope", "latest_value", "target_value", "target_year", "status_zh", "status_en"],
+        ),
+        Output("summary", text=text),
+    ]
+
+
+def _report_step(store: Store, run: DemoRun, ui: UI) -> list[Output]:
+    """The HTML and Excel reports of the last complete year."""
+    from ..report import write_report
+    from ..report.build import collect
+
+    year = run.latest_year
+    folder = run.directory / "reports"
+    folder.mkdir(exist_ok=True)
+    with ui.task("write the reports", None):
+        data = collect(store, year)
+        html = write_report(store, year, folder / f"ecoplan-{year}.html", data=data)
+        xlsx = write_report(store, year, folder / f"ecoplan-{year}.xlsx", data=data)
+    return [Output("reports", text=f"reports of {year}: {html} (opens offline), {xlsx}")]
+
+
+def _dashboard_step(store: Store, run: DemoRun, ui: UI) -> list[Output]:
+    return [
+        Output(
+            "dashboard",
+            text=f"dashboard: ecoplan --db {run.db} serve  then open http://127.0.0.1:8000/ "
+            "(?lang=en for English)",
+        )
+    ]
+
+
+STEPS: list[Step] = [
+    Step("assess plan", _assess_step),
+    Step("reports", _report_step),
+    Step("dashboard", _dashboard_step),
+]
 
 
 # -- running ---------------------------------------------------------------------------
