@@ -41,15 +41,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "令牌无效、已撤销或权限不足。",
         "The token is unknown, revoked or lacks the read scope.",
     ),
-    "error_title": ("出错了", "Something is wrong"),
     "back_overview": ("返回总览", "Back to the overview"),
     "show": ("显示", "Show"),
     "year": ("年份", "Year"),
     "city": ("城市", "City"),
-    "generated_note": (
-        "图表数据与同一服务的 REST 接口一致,每个图表下注明对应接口。",
-        "Every figure here is served by the REST API of this server; each chart names its endpoint.",
-    ),
     # overview
     "overview_title": ("规划目标进展总览", "Where the plan's targets stand"),
     "plan": ("规划", "Plan"),
@@ -114,7 +109,6 @@ STRINGS: dict[str, tuple[str, str]] = {
         "按 HJ 633 空气质量指数级别着色;格中数字为日 AQI。",
         "Coloured by the AQI levels of HJ 633; the number in each day is its daily AQI.",
     ),
-    "levels_legend": ("AQI 级别", "AQI levels"),
     "monthly_title": ("月度统计", "Monthly statistics"),
     "annual_title": ("年度统计(11 个设区市)", "Annual statistics of the cities"),
     "ranking_title": ("城市环境空气质量综合指数排名", "Composite-index ranking of the cities"),
@@ -129,7 +123,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "heavy_days": ("重污染天数", "Heavy days"),
     "composite_index": ("综合指数", "Composite index"),
     "rank": ("排名", "Rank"),
-    "max_index_item": ("最大单项指数项目", "Largest index item"),
     "complete": ("各项年评价数据完整", "Every item complete for the year"),
     "unknown_city": ("未知城市", "Unknown city"),
     # water
