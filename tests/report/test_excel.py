@@ -194,3 +194,24 @@ def test_english_workbook(data, tmp_path):
     assert ws["C1"].value == "PM2.5 mean (μg/m³)" and ws["C2"].value == "PM2.5 年均值 (μg/m³)"
     cover = [v for row in wb["Cover"].iter_rows(values_only=True) for v in row if v is not None]
     assert "GENERATED DATA, NOT MEASUREMENTS" in cover
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path):
+    """A comparator "=" or a file name such as "=cmd|..." is written as text, never as a formula."""
+    from openpyxl import Workbook
+
+    from ecoplan.report.excel import _put
+
+    wb = Workbook()
+    ws = wb.active
+    for i, text in enumerate(["=", "=1+1", '=HYPERLINK("x")', "plain"], 1):
+        _put(ws, i, 1, text)
+    wb.save(tmp_path / "t.xlsx")
+    back = load_workbook(tmp_path / "t.xlsx").active
+    assert [back.cell(row=i, column=1).value for i in range(1, 5)] == [
+        "=",
+        "=1+1",
+        '=HYPERLINK("x")',
+        "plain",
+    ]
+    assert {back.cell(row=i, column=1).data_type for i in range(1, 5)} == {"s"}

@@ -168,7 +168,8 @@ def number_format(table: str, column: str, type_: pa.DataType) -> str | None:
         pol, _stat, what = parts
         if what in ("index", "exceed"):
             return "0.00"
-        return "0.0" if pol == "co" else INT
+        decimals = L.reporting_decimals(pol)
+        return "0." + "0" * decimals if decimals else INT
     if column in _PERCENT_COLUMNS:
         return PERCENT_2 if column.endswith("_rate") and table == "status" else PERCENT
     if column in _SHARE_COLUMNS:

@@ -307,7 +307,7 @@ def _air_section(data: ReportData, lang: str, figs: list[Figure]) -> dict[str, A
         cells = [Cell(r["city"])]
         for stat in AIR_STATS:
             pol = (L.stat_parts(stat) or ("",))[0]
-            decimals = 1 if pol == "co" else 0
+            decimals = L.reporting_decimals(pol)
             value = r.get(stat)
             index = r.get(f"{stat}_index")
             over = index is not None and value is not None and index > 1
@@ -367,7 +367,12 @@ def _air_section(data: ReportData, lang: str, figs: list[Figure]) -> dict[str, A
         )
     return {
         "annual": annual_table,
-        "annual_text": L.text("air_annual_text", lang, edition=limits["edition"], phase=limits["phase"]),
+        "annual_text": L.text(
+            "air_annual_text",
+            lang,
+            edition=limits["edition"],
+            phase="" if limits["phase"] == limits["edition"] else f" ({limits['phase']})",
+        ),
         "ranking": ranking,
         "has_ranking_chart": any(f.id == "fig-ranking" for f in figs),
         "has_monthly": has_monthly,

@@ -65,9 +65,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "air_annual": ("各设区市年度统计", "Annual statistics of the cities"),
     "air_annual_text": (
         "HJ 663 年度评价项目,浓度按 GB/T 8170 修约(μg/m³ 取整,CO mg/m³ 保留一位小数);"
-        "红色为超过 GB 3095-{edition} 二级限值({phase}),* 表示数据完整性不满足年度统计要求。",
+        "红色为超过 GB 3095-{edition}{phase} 二级限值,* 表示数据完整性不满足年度统计要求。",
         "HJ 663 annual items, concentrations rounded per GB/T 8170 (μg/m³ integers, CO mg/m³ one "
-        "decimal); red: above the grade II limit of GB 3095-{edition} ({phase}); * the item misses the "
+        "decimal); red: above the grade II limit of GB 3095-{edition}{phase}; * the item misses the "
         "annual completeness rule.",
     ),
     "limit": ("二级限值", "Grade II limit"),
@@ -385,6 +385,14 @@ _CLASS = re.compile(r"^n_(?P<c>I|II|III|IV|V)$")
 def unit_of(pollutant: str) -> str:
     """The concentration unit of an air statistic's pollutant column."""
     return "mg/m³" if pollutant == "co" else "μg/m³"
+
+
+def reporting_decimals(pollutant: str) -> int:
+    """Decimals of a reported concentration (HJ 663 table file: μg/m³ integers, CO one decimal)."""
+    from ..air.statistics import UNITS
+    from ..standards import assessment_rules
+
+    return int(assessment_rules()["rounding"]["decimals"][UNITS[pollutant]])
 
 
 def stat_parts(column: str) -> tuple[str, str, str | None] | None:
