@@ -36,6 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from .. import charts
 from ..api.auth import Refusal, check_token, record_refusal
 from ..plan import progress
+from ..standards import aqi_edition_for
 from ..water import standard as water_standard
 from . import data, i18n
 
@@ -501,9 +502,14 @@ def air_page(request: Request) -> Response:
         return error_page(request, 404, t("unknown_city"), f"{t('unknown_city')}: {city}")
     with data.one_state(request):
         d = data.air(request, city, year) if city is not None else None
+    # HJ 633's levels as the edition in force at the end of the year reads them (names and
+    # colours are the same in both editions; the lowest AQI of level 1 differs)
+    levels = charts.aqi_levels(aqi_edition_for(dt.date(year, 12, 31)))
     figures = {}
     if d is not None:
-        figures["calendar"] = charts.aqi_calendar(d.daily, year=year, lang=lang, show_scale=False)
+        figures["calendar"] = charts.aqi_calendar(
+            d.daily, year=year, levels=levels, lang=lang, show_scale=False
+        )
         figures["ranking"] = charts.composite_index_ranking(d.ranking, lang=lang)
     order = {c: i for i, c in enumerate(cities)}
     annual = sorted(d.ranking, key=lambda r: (order.get(r["city"], len(order)), r["city"])) if d else []
@@ -521,7 +527,7 @@ def air_page(request: Request) -> Response:
         years=sorted(set(years) | {year}),
         figures=figures,
         annual=annual,
-        levels=charts.aqi_levels(),
+        levels=levels,
     )
 
 
