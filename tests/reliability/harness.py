@@ -417,6 +417,8 @@ def kill_loop(
     after: StoreState,
     *,
     on_outcome: Callable[[int, KillOutcome], None] | None = None,
+    duration: float | None = None,
+    retries: int = 2,
 ) -> tuple[list[KillOutcome], Path]:
     """SIGKILL ``command(db)`` after each of ``times`` seconds and classify the store it leaves.
 
@@ -424,19 +426,29 @@ def kill_loop(
     and again on the same store); after a complete ingest the next kill starts
     from a fresh copy of ``base``. Returns the outcomes and the store to go
     on with, which is as before the ingest.
+
+    On a shared machine a run's length varies. With ``duration`` (the length
+    ``times`` were spread over), a command that ended before its kill is run
+    again (up to ``retries`` times) and killed at the same fraction of the
+    length it just took, so that kills land where they were meant to.
     """
     outcomes = []
     db = copy_store(base, work / "killed-0.duckdb")
     for i, at in enumerate(times):
-        k = kill_after(command(db), at)
-        state = store_state(db)
-        outcome, differs = classify(state, before, after)
-        o = KillOutcome(k, outcome, state.check_ok, state.check_detail, state.wal_bytes, differs)
-        outcomes.append(o)
-        if on_outcome is not None:
-            on_outcome(i, o)
-        if outcome != "before":
-            db = copy_store(base, work / f"killed-{i + 1}.duckdb")
+        for attempt in range(retries + 1):
+            k = kill_after(command(db), at)
+            state = store_state(db)
+            outcome, differs = classify(state, before, after)
+            o = KillOutcome(k, outcome, state.check_ok, state.check_detail, state.wal_bytes, differs)
+            outcomes.append(o)
+            if on_outcome is not None:
+                on_outcome(i, o)
+            if outcome != "before":
+                db = copy_store(base, work / f"killed-{i + 1}-{attempt}.duckdb")
+            if not k.exited_first or duration is None or attempt == retries:
+                break
+            at = at / duration * k.at  # the same fraction of the run just seen
+            duration = k.at
     return outcomes, db
 
 

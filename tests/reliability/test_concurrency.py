@@ -212,3 +212,36 @@ def test_a_cli_ingest_beside_the_server_is_refused_clearly(served, feed: h.Feed)
     state = h.store_state(db)
     assert state.check_ok, state.check_detail
     server.restart()
+
+
+# -- the answer cache never outlives the data or a token ----------------------------------
+
+
+def test_cached_answers_follow_every_write_and_never_skip_a_token_check(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from ecoplan.api import Settings
+    from ecoplan.api.auth import create_token, revoke_token
+
+    with Store(tmp_path / "c.duckdb") as store:
+        with store.transaction():
+            _, write = create_token(store, "w", "write")
+            read_id, read = create_token(store, "r", "read")
+        with TestClient(create_app(store)) as client:
+            first = client.get("/api/ingests")
+            assert first.json()["total"] == 0 and client.get("/api/ingests").content == first.content
+            res = client.post(
+                "/api/ingest/stations",
+                headers={"Authorization": f"Bearer {write}"},
+                files={"files": ("s.csv", "code,city\n1081A,太原市\n".encode(), "text/csv")},
+            )
+            assert res.status_code == 200
+            assert client.get("/api/ingests").json()["total"] == 1  # not the answer kept before
+            assert client.get("/api/sites").json()["total"] == 1
+        # reads behind tokens: every request is checked, a revoked token at once refused
+        with TestClient(create_app(store, Settings(auth_read=True))) as client:
+            auth = {"Authorization": f"Bearer {read}"}
+            assert client.get("/api/sites", headers=auth).status_code == 200
+            assert client.get("/api/sites").status_code == 401
+            revoke_token(store, read_id)
+            assert client.get("/api/sites", headers=auth).status_code == 401

@@ -59,7 +59,14 @@ def test_sigkill_during_a_cli_ingest_leaves_before_or_after(feed: h.Feed, clean_
     # spread over the run, from just before the store is opened to its end
     times = h.spread(KILLS, max(0.0, opened * 0.9), took * 1.02, rng)
     outcomes, last = h.kill_loop(
-        lambda db: h.ingest_command(db, feed), feed.base, tmp_path, times, before, after
+        lambda db: h.ingest_command(db, feed),
+        feed.base,
+        tmp_path,
+        times,
+        before,
+        after,
+        duration=took * 1.02,
+        retries=1,
     )
     for o in outcomes:
         assert o.check_ok, (o.kill, o.check_detail)

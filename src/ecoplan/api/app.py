@@ -41,7 +41,14 @@ from ..store import Store
 from . import errors
 from .cache import ResultCache
 from .db import Database
-from .middleware import CONTENT_SECURITY_POLICY, BodyLimit, RejectNul, SecurityHeaders, TokenGate
+from .middleware import (
+    CONTENT_SECURITY_POLICY,
+    BodyLimit,
+    RejectNul,
+    ResponseCache,
+    SecurityHeaders,
+    TokenGate,
+)
 from .settings import Settings
 
 log = logging.getLogger("ecoplan.api")
@@ -139,6 +146,7 @@ def create_app(db_path: str | Path | Store, settings: Settings | None = None) ->
         app.include_router(module.router)
 
     # middleware: the last added is the outermost
+    app.add_middleware(ResponseCache, state=app.state)
     app.add_middleware(RejectNul)
     app.add_middleware(BodyLimit, limits={"/api/ingest": settings.max_upload_bytes}, default=SMALL_BODY)
     app.add_middleware(TokenGate, rules=GATED, state=app.state)

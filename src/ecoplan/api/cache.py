@@ -15,6 +15,12 @@ process can write the store (DuckDB holds the file for one writing
 process), so a new version is seen by the next request. Code that writes the
 store in the API's own process without an ingest log entry must call
 ``app.state.cache.clear()``.
+
+The same budget also keeps whole answers of open GET requests
+(:class:`ecoplan.api.middleware.ResponseCache`), for one version of the
+app's write counter (:attr:`ecoplan.api.db.Database.version`): writes through
+the app's write lock move it on; any other write in the app's process must
+call ``app.state.cache.clear()`` as well.
 """
 
 from __future__ import annotations
@@ -56,7 +62,7 @@ class ResultCache:
             return item[1]
 
     def put(self, key: Hashable, version: Hashable, table: pa.Table) -> None:
-        size = table.nbytes
+        size = table.nbytes  # an Arrow table, or anything with nbytes (a cached response)
         if not self.enabled or size > self.max_bytes // 4:
             return
         with self._lock:

@@ -19,6 +19,9 @@ Concurrency model
 - Failed authentication attempts are appended to ``auth_log`` through a
   separate cursor under its own small lock, so logging a failure never waits
   for a long ingest.
+- :attr:`Database.version` counts the writes done through the app: the
+  response cache (:class:`ecoplan.api.middleware.ResponseCache`) keeps an
+  answer for one version.
 """
 
 from __future__ import annotations
@@ -52,6 +55,9 @@ class Database:
         self._cursors_lock = threading.Lock()
         self._log_cursor: duckdb.DuckDBPyConnection | None = None
         self.closed = False
+        # bumped after every write through this app (see writing); nothing else writes the
+        # file while the app holds it, so equal versions mean equal data
+        self.version = 0
 
     @property
     def path(self) -> Path:
@@ -106,9 +112,16 @@ class Database:
     # -- writes ----------------------------------------------------------------
     @contextlib.contextmanager
     def writing(self) -> Iterator[Store]:
-        """Hold the write lock and give the store (its connection is the writer)."""
+        """Hold the write lock and give the store (its connection is the writer).
+
+        :attr:`version` moves on when the lock is released (after the commit),
+        so that cached answers of the data before are not served again.
+        """
         with self._write_lock:
-            yield self.store
+            try:
+                yield self.store
+            finally:
+                self.version += 1
 
     def append_log(self, sql: str, params: list[Any]) -> None:
         """One small append (the auth log), outside the write lock."""

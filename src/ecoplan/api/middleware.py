@@ -96,6 +96,80 @@ class SecurityHeaders:
             await send_with_headers({"type": "http.response.body", "body": body})
 
 
+class _Answer:
+    """A complete response kept by :class:`ResponseCache`."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: int, headers: list, body: bytes):
+        self.status, self.headers, self.body = status, headers, body
+
+    @property
+    def nbytes(self) -> int:
+        return len(self.body) + 64 * len(self.headers)
+
+
+class ResponseCache:
+    """Keeps whole answers of open GET requests for one version of the data.
+
+    The result cache (:mod:`ecoplan.api.cache`) saves building an assessment,
+    but turning a year of rows into JSON costs tens of milliseconds on every
+    request. Answers of ``GET /api/...`` (status 200) are therefore kept whole,
+    keyed by path, query and the format asked (``Accept``), for one
+    :attr:`~ecoplan.api.db.Database.version` (every write through the app moves
+    it on; no other process can write the store meanwhile), in the same byte
+    budget as the result cache. Only while read endpoints are open (the
+    default): with ``auth_read`` every request goes through its token check.
+    Token administration and the auth log are never kept.
+    """
+
+    PRIVATE = ("/api/tokens", "/api/auth-log")
+
+    def __init__(self, app: ASGIApp, *, state: Any):
+        self.app = app
+        self.state = state
+
+    def _key(self, scope: Scope) -> tuple | None:
+        if scope["type"] != "http" or scope.get("method") != "GET":
+            return None
+        path = scope.get("path", "")
+        if not path.startswith("/api/") or path.startswith(self.PRIVATE):
+            return None
+        if self.state.settings.auth_read or not self.state.cache.enabled:
+            return None
+        accept = b""
+        for k, v in scope.get("headers", []):
+            if k == b"accept":
+                accept = v
+        wants_csv = b"text/csv" in accept and b"application/json" not in accept
+        return ("answer", path, scope.get("query_string", b""), wants_csv)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        key = self._key(scope)
+        if key is None:
+            await self.app(scope, receive, send)
+            return
+        cache, version = self.state.cache, self.state.db.version
+        hit = cache.get(key, version)
+        if hit is not None:
+            await send({"type": "http.response.start", "status": hit.status, "headers": hit.headers})
+            await send({"type": "http.response.body", "body": hit.body})
+            return
+        start: dict = {}
+        chunks: list[bytes] = []
+
+        async def keeping_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False) and start.get("status") == 200:
+                    cache.put(key, version, _Answer(200, list(start.get("headers", [])), b"".join(chunks)))
+            await send(message)
+
+        await self.app(scope, receive, keeping_send)
+
+
 class RejectNul:
     """Refuses (422) a request whose path or query holds a NUL character.
 
