@@ -48,7 +48,7 @@ from tests.reliability import harness as h  # noqa: E402
 from common import RESULTS  # noqa: E402
 
 
-def cli_loop(feed: h.Feed, work: Path, kills: int, rng: random.Random) -> dict:
+def cli_loop(feed: h.Feed, work: Path, kills: int, commit_kills: int, rng: random.Random) -> dict:
     before = h.store_state(h.copy_store(feed.base, work / "before.duckdb"))
     clean = h.copy_store(feed.base, work / "clean.duckdb")
     took, opened, code = h.timed_run(h.ingest_command(clean, feed), clean)
@@ -76,10 +76,23 @@ def cli_loop(feed: h.Feed, work: Path, kills: int, rng: random.Random) -> dict:
     )
     code = h.run_cli(h.ingest_command(last, feed)).returncode
     final = h.store_state(last)
+    # kills aimed at the commit and the checkpoint: a short delay after the commit starts writing
+    in_commit = []
+    db = h.copy_store(feed.base, work / "commit-0.duckdb")
+    for i in range(commit_kills):
+        delay = rng.uniform(0.0, 0.05) if i % 2 == 0 else rng.uniform(0.05, 0.6)
+        k = h.kill_in_commit(h.ingest_command(db, feed), db, delay)
+        state = h.store_state(db)
+        outcome, differs = h.classify(state, before, after)
+        o = h.KillOutcome(k, outcome, state.check_ok, state.check_detail, state.wal_bytes, differs)
+        in_commit.append(o)
+        show(i, o)
+        db = h.copy_store(feed.base, work / f"commit-{i + 1}.duckdb")
     return {
         "clean_seconds": round(took, 2),
         "store_opened_after_seconds": round(opened, 2),
         **_summary(outcomes, opened),
+        "aimed_at_the_commit": _summary(in_commit, 0.0),
         "rerun_exit_code": code,
         "rerun_equals_clean": final.content == after.content and final.check_ok,
         "rows_after": {
@@ -178,6 +191,7 @@ def upload_loop(feed: h.Feed, work: Path, kills: int, rng: random.Random) -> dic
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--kills", type=int, default=100)
+    ap.add_argument("--commit-kills", type=int, default=40, help="CLI kills aimed at the commit")
     ap.add_argument("--upload-kills", type=int, default=30)
     ap.add_argument("--days", type=int, default=60, help="days of the feed (the store holds the first third)")
     ap.add_argument("--seed", type=int, default=20210101)
@@ -194,7 +208,7 @@ def main() -> None:
         print(f"feed: {len(feed.files)} files to ingest, {base_days} days stored first", flush=True)
         result = {
             "feed": {"days": args.days, "stored_first": base_days, "files": len(feed.files)},
-            "cli": cli_loop(feed, work / "cli", args.kills, rng) if args.kills else None,
+            "cli": cli_loop(feed, work / "cli", args.kills, args.commit_kills, rng) if args.kills else None,
             "upload": upload_loop(feed, work / "api", args.upload_kills, rng) if args.upload_kills else None,
             "seconds": None,
         }

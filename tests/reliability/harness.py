@@ -284,6 +284,39 @@ def kill_after(args: Sequence[str], seconds: float) -> Kill:
     return Kill(at, False, proc.returncode)
 
 
+def kill_in_commit(args: Sequence[str], db: Path, delay: float, *, threshold: int = 65536) -> Kill:
+    """Start ``args`` and SIGKILL it ``delay`` seconds after its commit began writing.
+
+    The commit is seen as the store's write-ahead log growing past
+    ``threshold`` bytes (opening the store writes a few kilobytes); the delay
+    then lands the kill in the commit or the checkpoint that follows it. A
+    command that ends first is reported as such.
+    """
+    wal = db.with_name(db.name + ".wal")
+    proc = subprocess.Popen(
+        list(args), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=_env(), start_new_session=True
+    )
+    started = time.perf_counter()
+    while proc.poll() is None:
+        try:
+            if wal.stat().st_size > threshold:
+                break
+        except OSError:
+            pass
+        time.sleep(0.001)
+    else:
+        return Kill(time.perf_counter() - started, True, proc.returncode)
+    try:
+        proc.wait(timeout=delay)
+        return Kill(time.perf_counter() - started, True, proc.returncode)
+    except subprocess.TimeoutExpired:
+        pass
+    os.killpg(proc.pid, signal.SIGKILL)
+    at = time.perf_counter() - started
+    proc.wait()
+    return Kill(at, False, proc.returncode)
+
+
 # -- a server on loopback ---------------------------------------------------------------
 
 

@@ -47,7 +47,7 @@ def test_the_same_content_written_another_way_stores_the_same(
 ) -> None:
     f = fm.BY_NAME[family]
     name, data = fm.variants(f)[variant]
-    with Store(tmp_path / "s.duckdb") as store:
+    with Store(":memory:") as store:
         (o,) = fm.ingest_bytes(store, tmp_path / "in", f, name, data).outcomes
         assert o.status == "ok", o.message
         assert fm.stored(store, f) == expected[family]
@@ -83,7 +83,7 @@ def test_empty_and_unreadable_files_store_nothing(family: str, case: str, tmp_pa
         "header only": (",".join(f.header) + "\n").encode("utf-8"),
         "not text": bytes(range(256)) * 4,
     }[case]
-    with Store(tmp_path / "s.duckdb") as store:
+    with Store(":memory:") as store:
         before = fm.counts(store)
         (o,) = fm.ingest_bytes(store, tmp_path / "in", f, "bad.csv", data).outcomes
         if case == "header only" and o.status == "ok":
@@ -110,7 +110,7 @@ def test_a_file_cut_in_the_middle_of_a_line(family: str, expected, tmp_path: Pat
     cut_at = len(text.rstrip("\n")) - len(last) + last.index(",") + 1  # after the first field
     data = text[:cut_at].encode("utf-8")
     cut_line = len(f.rows) + 1
-    with Store(tmp_path / "s.duckdb") as store:
+    with Store(":memory:") as store:
         before = fm.counts(store)
         (o,) = fm.ingest_bytes(store, tmp_path / "in", f, "cut.csv", data).outcomes
         if o.status == "failed":
@@ -129,7 +129,7 @@ def test_a_duplicated_column_is_named(family: str, tmp_path: Path) -> None:
     dup = len(f.header) - 1  # a value column
     header = [*f.header, f.header[dup]]
     rows = [[*r, r[dup]] for r in f.rows]
-    with Store(tmp_path / "s.duckdb") as store:
+    with Store(":memory:") as store:
         before = fm.counts(store)
         (o,) = fm.ingest_bytes(
             store, tmp_path / "in", f, "dup.csv", fm.csv_text(header, rows).encode()

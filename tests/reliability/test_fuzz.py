@@ -14,7 +14,7 @@ at a random byte. For every such file:
   ``ecoplan check`` passing, and every rejected value names its line or
   column and a reason.
 
-Example counts are bounded (``ECOPLAN_FUZZ_EXAMPLES``, default 25 per family)
+Example counts are bounded (``ECOPLAN_FUZZ_EXAMPLES``, default 20 per family)
 so that the suite stays fast; raise it for a longer hunt.
 """
 
@@ -33,7 +33,7 @@ from ecoplan.store import Store
 
 from . import formats as fm
 
-EXAMPLES = int(os.environ.get("ECOPLAN_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("ECOPLAN_FUZZ_EXAMPLES", "20"))
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -27,7 +27,7 @@ import pytest
 
 from . import harness as h
 
-KILLS = int(os.environ.get("ECOPLAN_TEST_KILLS", "6"))
+KILLS = int(os.environ.get("ECOPLAN_TEST_KILLS", "5"))
 SEED = int(os.environ.get("ECOPLAN_TEST_SEED", "20210101"))
 
 

@@ -6,7 +6,7 @@ bytes with a write token, token administration with an admin token) against
 the ASGI app over a small store holding every kind of data. The only check is
 that no answer is a 5xx: a wrong request is the client's error and must be
 answered as one. The number of examples per operation is bounded
-(``ECOPLAN_SCHEMA_EXAMPLES``, default 8) to keep the suite fast.
+(``ECOPLAN_SCHEMA_EXAMPLES``, default 5) to keep the suite fast.
 
 After the run, ``ecoplan check`` passes on the store and no token secret was
 ever stored.
@@ -31,7 +31,7 @@ from ecoplan.store import Store
 
 from ..api.conftest import DATA, INDICATORS_CSV, WATER_2020_CSV, make_api, upload
 
-EXAMPLES = int(os.environ.get("ECOPLAN_SCHEMA_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("ECOPLAN_SCHEMA_EXAMPLES", "5"))
 
 
 def _build(folder: Path):
