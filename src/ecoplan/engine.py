@@ -51,6 +51,10 @@ these settings, each overridable through ``config``:
     The local JVM's heap; Spark spills beyond it.
 ``spark.driver.host = spark.driver.bindAddress = 127.0.0.1`` (local mode)
     A local run needs no network name.
+``spark.sql.ansi.enabled``
+    Left at Spark's default (on since Spark 4): an overflow or an invalid
+    cast fails instead of giving NULL. The assessments guard their
+    divisions, so no result depends on it.
 Log level
     ``ERROR``: a log4j2 configuration (written to the temporary directory)
     is passed to the driver JVM and the level is set again once the context

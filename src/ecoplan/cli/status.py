@@ -16,6 +16,7 @@ without touching the store (unless ``--save``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Annotated
@@ -93,10 +94,8 @@ def _output(data, out: Path | None, as_json: bool, *, title: str, columns: list[
         for r in records:
             for key in ("evidence", "values"):
                 if isinstance(r.get(key), str):
-                    try:
+                    with contextlib.suppress(json.JSONDecodeError):
                         r[key] = json.loads(r[key])
-                    except json.JSONDecodeError:
-                        pass
         typer.echo(json.dumps(records, ensure_ascii=False, indent=2))
         return
     emit(data, out, title=title, columns=columns)
