@@ -284,6 +284,12 @@ def _history_ddl(table: str) -> str:
     )
 
 
+#: The environment variable that caps DuckDB's memory (its ``memory_limit``:
+#: '3GB', '500MB'); beyond it DuckDB spills to a temporary directory beside
+#: the store. Unset, DuckDB's default applies (80% of the machine's memory).
+MEMORY_LIMIT_ENV = "ECOPLAN_MEMORY_LIMIT"
+
+
 def default_db_path() -> Path:
     """``$ECOPLAN_DB`` or ``./ecoplan.duckdb``."""
     return Path(os.environ.get("ECOPLAN_DB") or DEFAULT_DB)
@@ -347,11 +353,21 @@ class Store:
         if not read_only and target != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         # insertion order is never relied on; without it DuckDB writes in parallel
+        config: dict[str, str | bool] = {"preserve_insertion_order": False}
+        limit = os.environ.get(MEMORY_LIMIT_ENV, "").strip()
+        if limit:
+            config["memory_limit"] = limit
         try:
-            self.con = duckdb.connect(target, read_only=read_only, config={"preserve_insertion_order": False})
+            self.con = duckdb.connect(target, read_only=read_only, config=config)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise StoreBusy(self.path, exc) from exc
+            raise
+        except (duckdb.InvalidInputException, duckdb.ParserException) as exc:
+            if limit and "memory" in str(exc).lower():
+                raise ValueError(
+                    f"{MEMORY_LIMIT_ENV}={limit!r} is not a memory size ('3GB', '500MB'): {exc}"
+                ) from exc
             raise
         self.read_only = read_only
         self._ibis = None

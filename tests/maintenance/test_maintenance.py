@@ -95,3 +95,16 @@ def test_cli_check_backup_restore(tmp_path: Path) -> None:
     s.close()
     r = runner.invoke(app, ["--db", db, "check"])
     assert r.exit_code == 1 and "FAILED" in r.output
+
+
+def test_memory_limit_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ecoplan.store import MEMORY_LIMIT_ENV
+
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "1GB")
+    store = Store(tmp_path / "m.duckdb")
+    # DuckDB reports the limit in binary units: 1 GB = 10**9 bytes = 953.6 MiB
+    assert store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "953.6 MiB"
+    store.close()
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "lots")
+    with pytest.raises(ValueError, match="ECOPLAN_MEMORY_LIMIT='lots' is not a memory size"):
+        Store(tmp_path / "m.duckdb")
