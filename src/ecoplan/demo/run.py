@@ -443,13 +443,18 @@ def _assess_step(store: Store, run: DemoRun, ui: UI) -> list[Output]:
     """Indicator values, target status and warnings of the plan, from everything ingested."""
     from ..alerts.store import read_warnings, refresh_warnings
     from ..plan import resolve_plan
-    from ..plan.status import rollup_table, status_table
+    from ..plan.progress import STATUS_LABELS
+    from ..plan.status import ROLLUP_STATUSES, rollup_table, status_table
 
     plan = resolve_plan(None)
     with ui.task("assess the plan", None):
         summary = refresh_warnings(store, plan)
         status = status_table(store, plan)
-    counts = rollup_table(status, by=["category"])
+    counts = rollup_table(status, by=["category"]).drop_columns(["scope"])
+    # the statuses under their Chinese names, so that the table fits a terminal
+    counts = counts.rename_columns(
+        [STATUS_LABELS[c][0] if c in ROLLUP_STATUSES else c for c in counts.column_names]
+    )
     behind = status.filter(
         pc.is_in(status.column("status"), value_set=pa.array(["deterioration", "limited_progress"]))
     )
@@ -466,7 +471,7 @@ def _assess_step(store: Store, run: DemoRun, ui: UI) -> list[Output]:
             f"targets falling behind (limited progress or deterioration): {behind.num_rows}"
             + (f", the first {shown} shown" if behind.num_rows > shown else ""),
             behind.slice(0, shown),
-            ["id", "scope", "latest_value", "target_value", "target_year", "status_zh", "status_en"],
+            ["id", "scope", "latest_value", "target_value", "target_year", "status_zh"],
         ),
         Output("summary", text=text),
     ]
