@@ -137,3 +137,19 @@ def test_a_duplicated_column_is_named(family: str, tmp_path: Path) -> None:
         assert o.status == "failed", (o.status, o.message)
         assert "twice" in o.message and f.header[dup].strip() in o.message and "line 1" in o.message
         _nothing_new_but_the_failure(store, before, o)
+
+
+def test_a_header_with_an_aqi_column_and_no_rows(tmp_path: Path) -> None:
+    """Regression (found by the hypothesis run): a per-hour national file with only a header
+    holding ``aqi`` but no primary-pollutant column made the reader raise a TypeError (an empty
+    list of flags became a float array)."""
+    f = fm.BY_NAME["air per-hour national file"]
+    data = b"timepoint,stationcode,area,positionname,aqi,,pm10,co,no2"
+    with Store(":memory:") as store:
+        before = fm.counts(store)
+        (o,) = fm.ingest_bytes(store, tmp_path / "in", f, "header.csv", data).outcomes
+        assert "the reader failed on this file" not in o.message, o.message
+        after = fm.counts(store)
+        assert {t: n for t, n in after.items() if t not in ("ingest_log", "rejects")} == {
+            t: n for t, n in before.items() if t not in ("ingest_log", "rejects")
+        }

@@ -87,7 +87,7 @@ def read(
     if "class" in found:
         codes = clean_codes(frame[found["section"]].to_numpy(dtype=object))
         t, bad = parse_times(time_raw)
-        ok = np.array([c is not None for c in codes]) & ~bad & t.notna().to_numpy()
+        ok = np.array([c is not None for c in codes], dtype=bool) & ~bad & t.notna().to_numpy()
         if sections is not None:
             ok &= np.isin(codes.astype(str), list(sections))
         tables["water_published"] = wv.published_classes(

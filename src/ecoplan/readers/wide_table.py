@@ -180,7 +180,7 @@ def read(path: str | Path, data: bytes, *, stations: set[str] | None = None) -> 
             )
             aqi[bad_or_neg] = np.nan
         prim = frame[prim_col].to_numpy(dtype=object) if prim_col else np.full(n, None, dtype=object)
-        has = row_ok & (~np.isnan(aqi) | np.array([p is not None for p in prim]))
+        has = row_ok & (~np.isnan(aqi) | np.array([p is not None for p in prim], dtype=bool))
         pub = pd.DataFrame(
             {"site": codes[has], "time": times[has], "aqi": aqi[has], "primary_pollutant": prim[has]}
         )
