@@ -34,11 +34,15 @@ from ecoplan.store import Store
 from . import formats as fm
 
 EXAMPLES = int(os.environ.get("ECOPLAN_FUZZ_EXAMPLES", "20"))
+# The CI run draws the same examples every time (a failure there is a bug, never luck);
+# ECOPLAN_FUZZ_RANDOM=1 draws new ones, as a hunt should.
+RANDOM = os.environ.get("ECOPLAN_FUZZ_RANDOM", "") not in ("", "0")
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     database=None,
+    derandomize=not RANDOM,
 )
 
 HOSTILE = [
