@@ -451,7 +451,11 @@ def _assess_step(store: Store, run: DemoRun, ui: UI) -> list[Output]:
         summary = refresh_warnings(store, plan)
         status = status_table(store, plan)
     counts = rollup_table(status, by=["category"]).drop_columns(["scope"])
-    # the statuses under their Chinese names, so that the table fits a terminal
+    # categories and statuses under their Chinese names, so that the table fits a terminal
+    names = [
+        plan.categories[c].zh if c in plan.categories else c for c in counts.column("category").to_pylist()
+    ]
+    counts = counts.set_column(0, "category", pa.array(names, pa.string()))
     counts = counts.rename_columns(
         [STATUS_LABELS[c][0] if c in ROLLUP_STATUSES else c for c in counts.column_names]
     )
