@@ -161,25 +161,7 @@ def target(request: Request, target_id: str, status_year: StatusYear = None) -> 
 @router.get("/plan/indicators", summary="Indicator vocabulary", responses=TABLE_RESPONSES)
 def vocabulary(request: Request, page: PageDep, kind: Kind = None) -> Response:
     """Every indicator the plan may use: id, names, unit, better direction, kind, assessment."""
-    p = _plan(request)
-    own = {i.id for i in p.indicators}
-    used = {t.indicator for t in p.targets}
-    items = [
-        {
-            "id": i.id,
-            "name_zh": i.name.zh,
-            "name_en": i.name.en,
-            "unit": i.unit,
-            "direction": i.direction,
-            "kind": i.kind,
-            "assessment": i.assessment,
-            "origin": "plan" if i.id in own else "bundled",
-            "used": i.id in used,
-            "note": i.note,
-        }
-        for i in sorted(p.vocabulary.values(), key=lambda i: i.id)
-        if kind is None or i.kind == kind
-    ]
+    items = _plan(request).indicator_rows(kind=kind)
     return respond(request, from_rows(items), page, name="indicators")
 
 

@@ -142,24 +142,7 @@ def _typed(rows: list[dict]) -> object:
 @plan_app.command("indicators")
 def indicators(plan: PlanOption = None, out: OutOption = None) -> None:
     """The indicator vocabulary the plan uses (bundled ones and the plan's own)."""
-    p = load(plan)
-    own = {i.id for i in p.indicators}
-    used = {t.indicator for t in p.targets}
-    rows = [
-        {
-            "id": i.id,
-            "name_zh": i.name.zh,
-            "name_en": i.name.en,
-            "unit": i.unit,
-            "direction": i.direction,
-            "kind": i.kind,
-            "assessment": i.assessment,
-            "origin": "plan" if i.id in own else "bundled",
-            "used": i.id in used,
-            "note": i.note,
-        }
-        for i in sorted(p.vocabulary.values(), key=lambda i: i.id)
-    ]
+    rows = load(plan).indicator_rows()
     emit(rows, out, title=f"{len(rows)} indicators", columns=SHOW_INDICATORS)
 
 

@@ -521,6 +521,28 @@ class Plan(_Base):
 
     # -- tables ---------------------------------------------------------------
 
+    def indicator_rows(self, *, kind: str | None = None) -> list[dict[str, Any]]:
+        """The vocabulary as rows (by id): names, unit, direction, kind, assessment, whether
+        the plan defines it (``origin``) and whether a target uses it; only ``kind`` if given."""
+        own = {i.id for i in self.indicators}
+        used = {t.indicator for t in self.targets}
+        return [
+            {
+                "id": i.id,
+                "name_zh": i.name.zh,
+                "name_en": i.name.en,
+                "unit": i.unit,
+                "direction": i.direction,
+                "kind": i.kind,
+                "assessment": i.assessment,
+                "origin": "plan" if i.id in own else "bundled",
+                "used": i.id in used,
+                "note": i.note,
+            }
+            for i in sorted(self.vocabulary.values(), key=lambda i: i.id)
+            if kind is None or i.kind == kind
+        ]
+
     def target_rows(
         self,
         *,
