@@ -65,7 +65,10 @@ def o3_8h(h: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for sid, g in h[h["col"] == "o3"].groupby("sid"):
         s = g.set_index("time")["value"].sort_index()
-        grid = pd.date_range(s.index.min(), s.index.max(), freq="h")
+        # every hour up to the last natural day's 24:00: a window ending at an hour
+        # without a value still counts when 6 of its 8 hours have one (HJ 663)
+        last_day_end = (s.index.max() - pd.Timedelta(hours=1)).normalize() + pd.Timedelta(days=1)
+        grid = pd.date_range(s.index.min(), last_day_end, freq="h")
         s = s.reindex(grid)
         mean = s.rolling(8, min_periods=1).mean()
         count = s.rolling(8, min_periods=1).count()

@@ -186,11 +186,19 @@ def daily_values(hourly: ir.Table) -> ir.Table:
     Returns ``sid, date``, the unrounded daily value of each of
     :data:`DAILY_COLUMNS` (NULL when not valid) and ``n_<col>``: the number of
     hourly values (for O3 8-hour: valid 8-hour windows) behind it.
+
+    Everything is one aggregation by series and natural day: the 8-hour
+    windows of the daily maximum all lie inside the day (see
+    :func:`_o3_8h_windows`), so each day's O3 hours are taken by position
+    (hour 01..24) and the moving means are sums of those columns. No sort or
+    window function over the whole series is needed.
     """
     rules = assessment_rules()
     validity = load(f"gb3095_{available_editions('gb3095')[-1]}")["validity"]
     min_hours = validity["daily_min_hours"]
-    h = hourly.mutate(date=natural_day(hourly.time))
+    windows = _o3_8h_windows(rules["o3_8h_daily_max"])
+    slot_of = lambda k: f"_o3_h{k:02d}"  # noqa: E731 - the O3 value of the day's hour k (01..24)
+    h = hourly.mutate(date=natural_day(hourly.time), hour=(hourly.time - _HOUR).hour() + 1)
     aggs: dict[str, ir.Value] = {}
     for col in POLLUTANT_COLUMNS:
         if col == "o3":
@@ -199,6 +207,8 @@ def daily_values(hourly: ir.Table) -> ir.Table:
         else:
             aggs[f"{col}_raw"] = h[col].mean()
             aggs[f"n_{col}"] = h[col].count()
+    for k in sorted({k for w in windows for k in w}):
+        aggs[slot_of(k)] = h.o3.max(where=h.hour == k)
     d = h.group_by(["sid", "date"]).aggregate(**aggs)
 
     o3_rule = rules["o3_1h_daily_max"]
@@ -213,46 +223,55 @@ def daily_values(hourly: ir.Table) -> ir.Table:
         d.o3_1h_raw,
         ibis.null("float64"),
     )
-    d = d.mutate(**cols)
-
-    m8 = o3_8h_daily_max(hourly)
-    d = d.left_join(m8, ["sid", "date"]).drop("sid_right", "date_right")
+    cols.update(_o3_8h_daily_max(d, windows, slot_of, rules["o3_8h_daily_max"], validity))
     keep = ["sid", "date", *DAILY_COLUMNS] + [f"n_{c}" for c in DAILY_COLUMNS]
-    return d.mutate(n_o3_8h=d.n_o3_8h.fill_null(0)).select(*keep)
+    return d.mutate(**cols).select(*keep)
 
 
-def o3_8h_daily_max(hourly: ir.Table) -> ir.Table:
-    """Daily maximum 8-hour moving mean of O3 (HJ 663), ``sid, date, o3_8h, n_o3_8h``.
+def _o3_8h_windows(rules: dict) -> list[range]:
+    """The day's hours (01..24) of each 8-hour window of the daily maximum.
 
-    The moving means are taken on a complete hourly grid, so a window ending
-    at an hour without a value still counts when 6 of its 8 hours have one.
+    A window ending at label ``e`` holds the hours ``e-7 .. e``; HJ 663 takes
+    the windows ending 08:00 to 24:00, so all of them lie inside the natural
+    day. A table file asking for windows that reach into another day is
+    refused rather than computed differently.
     """
-    rules = assessment_rules()["o3_8h_daily_max"]
-    validity = load(f"gb3095_{available_editions('gb3095')[-1]}")["validity"]
-    o3 = hourly.filter(hourly.o3.notnull()).select("sid", "time", value=hourly.o3)
-    span = o3.group_by("sid").aggregate(t0=o3.time.min(), t1=o3.time.max())
-    grid = span.select("sid", time=ibis.range(span.t0, span.t1 + _HOUR, _HOUR).unnest())
-    filled = grid.left_join(o3, ["sid", "time"]).select("sid", "time", "value")
-    # the grid has every hour, so the 8 rows ending at an hour are its 8 hours
-    w = ibis.window(group_by="sid", order_by="time", preceding=7, following=0)
-    mov = filled.mutate(m=filled.value.mean().over(w), n=filled.value.count().over(w))
-    start = mov.time - _HOUR
-    first_end = rules["first_window_end_hour"]  # window ending 08:00 = label 08:00
-    mov = mov.filter(start.hour() >= first_end - 1).mutate(date=start.date())
-    valid = mov.n >= validity["o3_8h_min_hours"]
-    daily = mov.group_by(["sid", "date"]).aggregate(
-        raw=mov.m.max(where=valid), n_o3_8h=mov.m.count(where=valid)
-    )
-    limit = _limit_expr(daily.date, "O3", "8h")
-    stands = ibis.literal(bool(rules["stands_if_above_limit"])) & (daily.raw > limit)
-    return daily.select(
-        "sid",
-        "date",
-        o3_8h=ibis.ifelse(
-            (daily.n_o3_8h >= rules["min_valid_windows"]) | stands, daily.raw, ibis.null("float64")
-        ),
-        n_o3_8h=daily.n_o3_8h,
-    )
+    first, last = rules["first_window_end_hour"], rules["last_window_end_hour"]
+    if not 8 <= first <= last <= 24:
+        raise ValueError(
+            f"O3 8-hour windows ending {first:02d}:00-{last:02d}:00 reach outside the natural day; "
+            "the daily maximum is computed from windows inside it (HJ 663: 08:00-24:00)"
+        )
+    return [range(end - 7, end + 1) for end in range(first, last + 1)]
+
+
+def _o3_8h_daily_max(
+    d: ir.Table, windows: list[range], slot_of, rules: dict, validity: dict
+) -> dict[str, ir.Value]:
+    """``o3_8h`` and ``n_o3_8h`` of each day from its hourly O3 columns (HJ 663).
+
+    An 8-hour mean needs at least ``o3_8h_min_hours`` values among its 8
+    hours; the daily maximum needs ``min_valid_windows`` valid means, or
+    stands anyway when it exceeds the limit. A window ending at an hour
+    without a value still counts when enough of its hours have one.
+    """
+    need = validity["o3_8h_min_hours"]
+    means, valid = [], []
+    for hours in windows:
+        vals = [d[slot_of(k)] for k in hours]
+        n = sum((v.notnull().cast("int32") for v in vals[1:]), vals[0].notnull().cast("int32"))
+        total = sum((v.fill_null(0.0) for v in vals[1:]), vals[0].fill_null(0.0))
+        ok = n >= need
+        means.append(ibis.ifelse(ok, total / n, -1.0))  # concentrations are never negative
+        valid.append(ok.cast("int32"))
+    best = ibis.greatest(*means)
+    raw = ibis.ifelse(best >= 0, best, ibis.null("float64"))
+    n_valid = sum(valid[1:], valid[0])
+    stands = ibis.literal(bool(rules["stands_if_above_limit"])) & (raw > _limit_expr(d.date, "O3", "8h"))
+    return {
+        "o3_8h": ibis.ifelse((n_valid >= rules["min_valid_windows"]) | stands, raw, ibis.null("float64")),
+        "n_o3_8h": n_valid,
+    }
 
 
 def _reporting_decimals(col: str) -> int:
