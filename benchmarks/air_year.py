@@ -8,7 +8,10 @@ types only; generated data), then times, each with its peak memory:
 3. daily AQI (HJ 663 daily values) of every station-day, written to Parquet;
 4. annual statistics by station and by city, written to Parquet;
 
-and compares the hourly AQI with a per-value Python loop on a sample.
+and compares the engine with a per-value Python loop on equal work: the AQI of
+each station-hour from its six concentrations, the loop on a sample, the engine
+on the whole year (returned as Arrow). The full hourly report's rate is set
+against the loop too.
 
     python benchmarks/air_year.py                      # the full national year
     python benchmarks/air_year.py --stations 200 --days 60   # a quick run
@@ -34,11 +37,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import Run
 from ecoplan.air import queries
+from ecoplan.air import statistics as st
 from ecoplan.demo import air as demo_air
 from ecoplan.ingest import ingest_files
 from ecoplan.readers import air_reader_for, station_reader
 from ecoplan.standards import aqi_edition_for, aqi_table
 from ecoplan.store import MEMORY_LIMIT_ENV, Store
+
+REPEAT = 3  # runs of each side of the loop comparison; the fastest counts
 
 HOURLY_ROWS = {
     "so2": "SO2_1h",
@@ -154,25 +160,44 @@ def main() -> None:
         cutoff = pa.scalar(dt.datetime.combine(first_2026, dt.time()), hours.column("time").type)
         hours = hours.filter(pc.less(hours.column("time"), cutoff))
     sample = hours.slice(0, args.sample).drop_columns(["time"]).to_pylist()
-    t0 = time.perf_counter()
-    got = loop_aqi(sample)
-    loop_seconds = time.perf_counter() - t0
+    # Equal work: the loop turns each station-hour's six concentrations into its
+    # AQI; the engine does the same for every station-hour of the store and hands
+    # back (station, time, aqi) as Arrow. Each is timed REPEAT times and the
+    # fastest run kept, so the loop is given its best case.
+    loop_runs = []
+    for _ in range(REPEAT):
+        t0 = time.perf_counter()
+        got = loop_aqi(sample)
+        loop_runs.append(time.perf_counter() - t0)
     agree = sum(a == r["aqi"] for a, r in zip(got, sample, strict=True)) / len(sample)
-    per_row = loop_seconds / len(sample)
-    engine_per_row = run.steps[1].seconds / hourly_rows
+    aqi_only = st.hourly_aqi(queries.series(b)).select("sid", "time", "aqi")
+    engine_runs = []
+    for _ in range(REPEAT):
+        t0 = time.perf_counter()
+        engine_rows = b.to_pyarrow(aqi_only).num_rows
+        engine_runs.append(time.perf_counter() - t0)
+    loop_rate = len(sample) / min(loop_runs)
+    engine_rate = engine_rows / min(engine_runs)
+    report_rate = hourly_rows / run.steps[1].seconds
     run.facts.update(
         loop_sample_rows=len(sample),
-        loop_seconds=round(loop_seconds, 3),
-        loop_rows_per_second=round(1 / per_row),
-        engine_hourly_rows_per_second=round(1 / engine_per_row),
-        speedup_vs_loop=round(per_row / engine_per_row, 1),
+        loop_seconds=[round(x, 3) for x in loop_runs],
+        loop_rows_per_second=round(loop_rate),
+        engine_aqi_seconds=[round(x, 3) for x in engine_runs],
+        engine_aqi_rows_per_second=round(engine_rate),
+        speedup_vs_loop=round(engine_rate / loop_rate, 1),
+        engine_hourly_report_rows_per_second=round(report_rate),
+        report_speedup_vs_loop=round(report_rate / loop_rate, 1),
         loop_agrees_with_engine=agree,
-        loop_extrapolated_year_seconds=round(per_row * hourly_rows, 1),
+        loop_extrapolated_year_seconds=round(hourly_rows / loop_rate, 1),
     )
     print(
-        f"  per-value loop: {len(sample):,} station-hours in {loop_seconds:.2f} s "
-        f"({1 / per_row:,.0f}/s; engine {1 / engine_per_row:,.0f}/s: x{per_row / engine_per_row:.0f}); "
-        f"agreement {agree:.4%}"
+        f"  per-value loop: {len(sample):,} station-hours, best of {REPEAT} {min(loop_runs):.2f} s "
+        f"({loop_rate:,.0f}/s); agreement {agree:.4%}\n"
+        f"  engine, the same AQI of all {engine_rows:,} station-hours: best of {REPEAT} "
+        f"{min(engine_runs):.2f} s ({engine_rate:,.0f}/s): x{engine_rate / loop_rate:.0f} the loop\n"
+        f"  engine, the full hourly report (IAQIs, primary pollutant, level, names, sorted, Parquet): "
+        f"{report_rate:,.0f}/s: x{report_rate / loop_rate:.0f}"
     )
     print(f"  total (ingest + hourly + daily + annual): {total:.1f} s")
     print(run.table())

@@ -241,8 +241,7 @@ def add_aqi(
                 ibis.ifelse(t[f"iaqi_{c}"] > limit, ibis.literal(POLLUTANT_NAMES[c]), ibis.null("string"))
                 for c in all_cols
             ]
-            joined = sep.join(names)
-            over_per_ed[ed] = ibis.ifelse(joined == "", ibis.null("string"), joined)
+            over_per_ed[ed] = sep.join(names).nullif("")
     t = t.mutate(over_standard=_by_edition(d, over_per_ed).cast("string"))
     levels = {ed: aqi_level(t.aqi, aqi_table(ed)) for ed in eds}
     return t.mutate(level=_by_edition(d, levels).cast("int8"))

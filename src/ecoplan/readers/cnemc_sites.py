@@ -122,7 +122,7 @@ def read(path: str | Path, data: bytes, *, stations: set[str] | None = None) -> 
                 count = len(col) - col.null_count
                 rejects.add(1, code, f"{count} values", "unknown station (not in the station list)")
 
-    values = _values(table, keep_cols, codes, lines, line_ok, rejects)
+    values, values_read = _values(table, keep_cols, codes, lines, line_ok, rejects)
     kept_codes = np.array([codes[ci] for ci in keep_cols], dtype=object)
     values[~line_ok, :] = np.nan
 
@@ -151,9 +151,13 @@ def read(path: str | Path, data: bytes, *, stations: set[str] | None = None) -> 
         )
 
     valid_times = times[line_ok]
-    values_read = sum(
-        table.column(3 + ci).length() - table.column(3 + ci).null_count for ci in range(len(codes))
-    )
+    if len(keep_cols) < len(codes):  # the rejected stations' values were read too
+        kept = set(keep_cols)
+        values_read += sum(
+            table.column(3 + ci).length() - table.column(3 + ci).null_count
+            for ci in range(len(codes))
+            if ci not in kept
+        )
     return ReadResult(
         file=file,
         reader=NAME,
@@ -179,12 +183,13 @@ def _station_hours(
     if not rows.any():
         return None
     uniq_t, t_idx = np.unique(times[rows], return_inverse=True)
+    row_values, row_types = values[rows], types[rows]
     cube = {}
     present = np.zeros((len(uniq_t), len(codes)), dtype=bool)
     for t, colname in columns.items():
-        sel = types[rows] == t
+        sel = row_types == t
         arr = np.full((len(uniq_t), len(codes)), np.nan)
-        arr[t_idx[sel]] = values[rows][sel]
+        arr[t_idx[sel]] = row_values[sel]
         present |= ~np.isnan(arr)
         cube[colname] = arr
     r, c = np.nonzero(present)
@@ -240,13 +245,20 @@ def _values(
     lines: np.ndarray,
     line_ok: np.ndarray,
     rejects: Rejects,
-) -> np.ndarray:
-    """Station values as a (lines x stations) float matrix, NaN where blank or rejected."""
+) -> tuple[np.ndarray, int]:
+    """Station values as a (lines x stations) float matrix, NaN where blank or rejected.
+
+    Also returns how many cells held a value (numbers or not).
+    """
     n = table.num_rows
+    types = table.schema.types
+    if keep_cols and n and all(pa.types.is_floating(types[3 + ci]) for ci in keep_cols):
+        # the fast path: every cell parsed as a number or blank, so NaN means blank
+        sub = table.select([3 + ci for ci in keep_cols]).combine_chunks()
+        values = np.array(sub.to_batches()[0].to_tensor(null_to_nan=True, row_major=True))
+        return values, int(values.size - np.count_nonzero(np.isnan(values)))
     cols = [table.column(3 + ci) for ci in keep_cols]
-    if all(pa.types.is_floating(c.type) for c in cols) and cols and n:
-        sub = pa.table({str(i): c for i, c in enumerate(cols)}).combine_chunks()
-        return np.array(sub.to_batches()[0].to_tensor(null_to_nan=True, row_major=True))
+    read = sum(len(c) - c.null_count for c in cols)
     values = np.full((n, len(keep_cols)), np.nan)
     for out_ci, (ci, col) in enumerate(zip(keep_cols, cols, strict=True)):
         if pa.types.is_null(col.type):
@@ -258,7 +270,7 @@ def _values(
         for i in np.flatnonzero(bad & line_ok):
             rejects.add(lines[i], codes[ci], col[i].as_py(), "not a number")
         values[:, out_ci] = nums
-    return values
+    return values, read
 
 
 def _times(dates: list, hours: list) -> np.ndarray:
