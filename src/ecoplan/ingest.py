@@ -117,13 +117,21 @@ def ingest_files(
     batch_values: int = 4_000_000,
     workers: int = 2,
     labels: Mapping[str, str] | None = None,
+    commit_every: int | None = None,
 ) -> IngestSummary:
-    """Ingest many files in one transaction.
+    """Ingest many files in one transaction (or one per ``commit_every`` files).
 
     The store ends either as before the call or with every readable file
     stored: a killed process or a database error rolls everything back, and
     running the same call again completes it. A file its reader cannot read
     is logged as ``failed`` and stores nothing; the others go on.
+
+    DuckDB holds the rows of an open transaction in memory, so one
+    transaction over a very large archive (ten national years: 825 M values)
+    needs memory in proportion. ``commit_every=N`` commits after each group
+    of N files instead: each group is atomic, a killed run leaves the groups
+    already committed, and running the same call again stores the rest (the
+    files already stored are found unchanged).
 
     ``reader_for(path, head)`` picks the reader of a file from its name and
     first bytes. ``progress(n_bytes, file)`` is called after each file. Files
@@ -135,7 +143,38 @@ def ingest_files(
     is logged (an upload's temporary file is logged under its upload name,
     inside the same transaction); readers name the files they read themselves.
     """
+    if commit_every is not None and commit_every < 1:
+        raise ValueError("commit_every must be at least 1")
+    files = list(paths)
+    step = commit_every or max(len(files), 1)
     summary = IngestSummary()
+    for first in range(0, len(files), step):
+        _ingest_group(
+            store,
+            files[first : first + step],
+            reader_for,
+            summary,
+            domain,
+            progress,
+            batch_values,
+            workers,
+            labels,
+        )
+    return summary
+
+
+def _ingest_group(
+    store: Store,
+    paths: Sequence[str | os.PathLike[str]],
+    reader_for: Callable[[str, bytes], Reader],
+    summary: IngestSummary,
+    domain: str,
+    progress: ProgressFn | None,
+    batch_values: int,
+    workers: int,
+    labels: Mapping[str, str] | None,
+) -> None:
+    """Ingest ``paths`` in one transaction, adding their outcomes to ``summary``."""
     with store.transaction():
         batch: list[_Pending] = []
         pending_values = 0
@@ -166,7 +205,6 @@ def ingest_files(
             if progress is not None:
                 progress(size or _size(file), file)
         summary.outcomes.extend(_flush(store, batch))
-    return summary
 
 
 @dataclass

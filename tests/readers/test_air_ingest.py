@@ -255,3 +255,77 @@ def test_encodings_and_crlf(store: Store, tmp_path: Path, enc: str) -> None:
     f.write_bytes(text.encode(enc))
     o = ingest(store, f).outcomes[0]
     assert o.status == "ok" and len(obs(store)) == 5
+
+
+def four_days(tmp_path: Path) -> list[Path]:
+    days = ["20190101", "20190102", "20190103", "20190104"]
+    return [daily_file(tmp_path, f"china_sites_{d}.csv", site_lines(d, 1) + site_lines(d, 2)) for d in days]
+
+
+def test_commit_every_stores_what_one_transaction_stores(tmp_path: Path) -> None:
+    files = four_days(tmp_path)
+    stores = {n: Store(tmp_path / f"s{n}.duckdb") for n in (None, 1, 3)}
+    try:
+        for n, s in stores.items():
+            got = ingest_files(s, [str(p) for p in files], air_reader_for, domain="air", commit_every=n)
+            assert [o.status for o in got.outcomes] == ["ok"] * 4
+        once = obs(stores[None])
+        assert len(once) == 4 * 2 * 5
+        for n in (1, 3):
+            assert obs(stores[n]) == once
+            assert stores[n].con.execute("SELECT count(*) FROM ingest_log").fetchone()[0] == 4
+    finally:
+        for s in stores.values():
+            s.close()
+
+
+def test_commit_every_keeps_the_committed_groups_when_a_later_one_fails(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ecoplan.ingest as ingest_module
+
+    files = [str(p) for p in four_days(tmp_path)]
+    real_flush, calls = ingest_module._flush, []
+
+    def failing_flush(store_, batch):
+        calls.append(len(batch))
+        if len(calls) == 2:  # the second group's write
+            raise RuntimeError("disk full")
+        return real_flush(store_, batch)
+
+    monkeypatch.setattr(ingest_module, "_flush", failing_flush)
+    with pytest.raises(RuntimeError, match="disk full"):
+        ingest_files(store, files, air_reader_for, domain="air", commit_every=2)
+    # the first two days are committed, nothing of the second group is stored
+    days = store.con.execute("SELECT DISTINCT time::DATE::VARCHAR FROM observations ORDER BY 1").fetchall()
+    assert days == [("2019-01-01",), ("2019-01-02",)]
+    assert store.con.execute("SELECT count(*) FROM ingest_log").fetchone()[0] == 2
+
+    monkeypatch.setattr(ingest_module, "_flush", real_flush)
+    again = ingest_files(store, files, air_reader_for, domain="air", commit_every=2)
+    assert [o.stored for o in again.outcomes[:2]] == [0, 0]  # found unchanged
+    assert all(o.stored > 0 for o in again.outcomes[2:])
+    assert len(obs(store)) == 4 * 2 * 5
+
+
+def test_commit_every_must_be_positive(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        ingest_files(store, [str(tmp_path / "x.csv")], air_reader_for, domain="air", commit_every=0)
+
+
+def test_cli_commit_every(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from ecoplan.cli import app
+
+    db = tmp_path / "cli.duckdb"
+    files = [str(p) for p in four_days(tmp_path)]
+    res = CliRunner().invoke(app, ["--db", str(db), "ingest", "air", *files, "--commit-every", "3"])
+    assert res.exit_code == 0, res.output
+    s = Store(db)
+    try:
+        assert len(obs(s)) == 4 * 2 * 5
+    finally:
+        s.close()
+    res = CliRunner().invoke(app, ["--db", str(db), "ingest", "air", *files, "--commit-every", "0"])
+    assert res.exit_code != 0

@@ -30,6 +30,7 @@ def run_ingest(
     *,
     domain: str,
     label: str,
+    commit_every: int | None = None,
 ) -> IngestSummary:
     """Ingest with a progress bar and print the summary."""
     total = sum(os.path.getsize(f) for f in files if os.path.isfile(f))
@@ -39,7 +40,9 @@ def run_ingest(
         def advance(n: int, file: str) -> None:
             bar.update(task, advance=n, file=Path(file).name)
 
-        summary = ingest_files(store, files, reader_for, domain=domain, progress=advance)
+        summary = ingest_files(
+            store, files, reader_for, domain=domain, progress=advance, commit_every=commit_every
+        )
     print_summary(store, summary)
     return summary
 
@@ -101,6 +104,15 @@ def ingest_air(
         bool,
         typer.Option("--require-stations", help="Reject stations not already in the store's station list."),
     ] = False,
+    commit_every: Annotated[
+        int | None,
+        typer.Option(
+            "--commit-every",
+            min=1,
+            help="Commit after each N files (each group atomic) instead of once: "
+            "for archives too large to hold in one transaction's memory.",
+        ),
+    ] = None,
 ) -> None:
     """Ingest air-quality files: daily site files, per-hour national files, long or wide tables."""
     with open_store(ctx) as store:
@@ -118,6 +130,7 @@ def ingest_air(
             lambda f, h: air_reader_for(f, h, fmt=fmt, stations=known),
             domain="air",
             label="air",
+            commit_every=commit_every,
         )
     finish(summary)
 
