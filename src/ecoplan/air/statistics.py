@@ -189,15 +189,14 @@ def daily_values(hourly: ir.Table) -> ir.Table:
 
     Everything is one aggregation by series and natural day: the 8-hour
     windows of the daily maximum all lie inside the day (see
-    :func:`_o3_8h_windows`), so each day's O3 hours are taken by position
-    (hour 01..24) and the moving means are sums of those columns. No sort or
-    window function over the whole series is needed.
+    :func:`_o3_8h_windows`), so each window's sum and count are aggregates
+    over the day's hours 01..24 taken by position. No sort or window function
+    over the whole series is needed.
     """
     rules = assessment_rules()
     validity = load(f"gb3095_{available_editions('gb3095')[-1]}")["validity"]
     min_hours = validity["daily_min_hours"]
     windows = _o3_8h_windows(rules["o3_8h_daily_max"])
-    slot_of = lambda k: f"_o3_h{k:02d}"  # noqa: E731 - the O3 value of the day's hour k (01..24)
     h = hourly.mutate(date=natural_day(hourly.time), hour=(hourly.time - _HOUR).hour() + 1)
     aggs: dict[str, ir.Value] = {}
     for col in POLLUTANT_COLUMNS:
@@ -207,8 +206,10 @@ def daily_values(hourly: ir.Table) -> ir.Table:
         else:
             aggs[f"{col}_raw"] = h[col].mean()
             aggs[f"n_{col}"] = h[col].count()
-    for k in sorted({k for w in windows for k in w}):
-        aggs[slot_of(k)] = h.o3.max(where=h.hour == k)
+    for i, hours in enumerate(windows):
+        inside = h.hour.between(hours.start, hours.stop - 1)
+        aggs[f"_o3_w{i}_sum"] = h.o3.sum(where=inside)
+        aggs[f"_o3_w{i}_n"] = h.o3.count(where=inside)
     d = h.group_by(["sid", "date"]).aggregate(**aggs)
 
     o3_rule = rules["o3_1h_daily_max"]
@@ -223,7 +224,7 @@ def daily_values(hourly: ir.Table) -> ir.Table:
         d.o3_1h_raw,
         ibis.null("float64"),
     )
-    cols.update(_o3_8h_daily_max(d, windows, slot_of, rules["o3_8h_daily_max"], validity))
+    cols.update(_o3_8h_daily_max(d, len(windows), rules["o3_8h_daily_max"], validity))
     keep = ["sid", "date", *DAILY_COLUMNS] + [f"n_{c}" for c in DAILY_COLUMNS]
     return d.mutate(**cols).select(*keep)
 
@@ -245,10 +246,8 @@ def _o3_8h_windows(rules: dict) -> list[range]:
     return [range(end - 7, end + 1) for end in range(first, last + 1)]
 
 
-def _o3_8h_daily_max(
-    d: ir.Table, windows: list[range], slot_of, rules: dict, validity: dict
-) -> dict[str, ir.Value]:
-    """``o3_8h`` and ``n_o3_8h`` of each day from its hourly O3 columns (HJ 663).
+def _o3_8h_daily_max(d: ir.Table, n_windows: int, rules: dict, validity: dict) -> dict[str, ir.Value]:
+    """``o3_8h`` and ``n_o3_8h`` of each day from its windows' sums and counts (HJ 663).
 
     An 8-hour mean needs at least ``o3_8h_min_hours`` values among its 8
     hours; the daily maximum needs ``min_valid_windows`` valid means, or
@@ -257,10 +256,8 @@ def _o3_8h_daily_max(
     """
     need = validity["o3_8h_min_hours"]
     means, valid = [], []
-    for hours in windows:
-        vals = [d[slot_of(k)] for k in hours]
-        n = sum((v.notnull().cast("int32") for v in vals[1:]), vals[0].notnull().cast("int32"))
-        total = sum((v.fill_null(0.0) for v in vals[1:]), vals[0].fill_null(0.0))
+    for i in range(n_windows):
+        total, n = d[f"_o3_w{i}_sum"], d[f"_o3_w{i}_n"]
         ok = n >= need
         means.append(ibis.ifelse(ok, total / n, -1.0))  # concentrations are never negative
         valid.append(ok.cast("int32"))
