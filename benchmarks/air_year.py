@@ -15,7 +15,7 @@ against the loop too.
 
     python benchmarks/air_year.py                      # the full national year
     python benchmarks/air_year.py --stations 200 --days 60   # a quick run
-    python benchmarks/air_year.py --days 3650 --name air_10y   # ten years (252 MB of files a year)
+    python benchmarks/air_year.py --days 3650 --commit-every 365 --name air_10y   # ten years (252 MB of files a year)
 
 DuckDB's memory is capped at ``--memory-limit`` (default 3GB, through
 ``ECOPLAN_MEMORY_LIMIT``); beyond it DuckDB spills to disk.
