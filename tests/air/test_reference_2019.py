@@ -60,6 +60,32 @@ def test_hourly_aqi_equals_the_published_aqi(hourly: pd.DataFrame) -> None:
     assert (mismatches["published_aqi"] > mismatches["aqi"]).all()
 
 
+def test_hourly_report_sorted_then_named(hourly: pd.DataFrame) -> None:
+    """The report sorts its numbers and names the pollutants and levels after; both must hold.
+
+    HJ 633-2012 clause 5 (primary pollutant: the IAQIs equal to an AQI above
+    50; over-standard: IAQI above 100) and Table 2 (the six levels' names).
+    """
+    keys = list(zip(hourly["station"], hourly["time"], strict=True))
+    assert keys == sorted(keys)
+    names = {"so2": "SO2", "no2": "NO2", "pm10": "PM10", "co": "CO", "o3": "O3", "pm2_5": "PM2.5"}
+    iaqi = hourly[[f"iaqi_{c}" for c in names]].to_numpy(dtype=float)
+    aqi = hourly["aqi"].to_numpy(dtype=float)
+    primary = [
+        ",".join(n for n, v in zip(names.values(), row, strict=True) if v == a) if a > 50 else None
+        for row, a in zip(iaqi, aqi, strict=True)
+    ]
+    over = [",".join(n for n, v in zip(names.values(), row, strict=True) if v > 100) or None for row in iaqi]
+    got_primary = [None if pd.isna(x) else x for x in hourly["primary_pollutant"]]
+    got_over = [None if pd.isna(x) else x for x in hourly["over_standard"]]
+    assert got_primary == primary
+    assert got_over == over
+    assert sum(p is not None for p in primary) > 100_000 and sum(o is not None for o in over) > 10_000
+    levels = {1: "优", 2: "良", 3: "轻度污染", 4: "中度污染", 5: "重度污染", 6: "严重污染"}
+    named = hourly[hourly["level"].notna()]
+    assert (named["category_zh"] == named["level"].astype(int).map(levels)).all()
+
+
 def test_daily_values_match_the_numpy_reference(reference_store, observations) -> None:
     obs, _ = observations
     want = ref.daily(ref.hourly_long(obs))

@@ -37,6 +37,7 @@ __all__ = [
     "DAILY_ITEMS",
     "HOURLY_ITEMS",
     "add_aqi",
+    "add_pollutant_names",
     "aqi_level",
     "edition_cutoffs",
     "editions_between",
@@ -154,6 +155,7 @@ def add_aqi(
     edition: str | Sequence[str] | None = None,
     so2_rule: str = "platform",
     so2_24h: str | None = None,
+    names: bool = True,
 ) -> ir.Table:
     """Add IAQI columns, ``aqi``, ``primary_pollutant``, ``over_standard`` and ``level``.
 
@@ -175,6 +177,10 @@ def add_aqi(
         Hourly SO2 above the 1-hour table's top: ``"platform"`` (IAQI 200,
         what the platform published in 2019 and the 2026 text) or ``"text"``
         (the 2012 text: the IAQI of the 24-hour mean in column ``so2_24h``).
+    names
+        ``False`` leaves out the two text columns, ``primary_pollutant`` and
+        ``over_standard``, for :func:`add_pollutant_names` to add later (a
+        report sorts its numbers first and names the pollutants after).
     """
     if report not in ("hourly", "daily"):
         raise ValueError("report must be 'hourly' or 'daily'")
@@ -220,7 +226,30 @@ def add_aqi(
             best = ibis.cases((any_missing & (best <= threshold), ibis.null("int32")), else_=best)
         aqi_per_ed[ed] = best
     t = t.mutate(aqi=_by_edition(d, aqi_per_ed).cast("int32"))
+    levels = {ed: aqi_level(t.aqi, aqi_table(ed)) for ed in eds}
+    t = t.mutate(level=_by_edition(d, levels).cast("int8"))
+    if not names:
+        return t
+    return add_pollutant_names(t, report=report, day=day, edition=edition).relocate(
+        "primary_pollutant", "over_standard", after="aqi"
+    )
 
+
+def add_pollutant_names(
+    t: ir.Table,
+    *,
+    report: str,
+    day: Callable[[ir.Table], ir.DateValue],
+    edition: str | Sequence[str] | None = None,
+) -> ir.Table:
+    """Add ``primary_pollutant`` and ``over_standard`` to a table with IAQI columns and ``aqi``.
+
+    Parameters as :func:`add_aqi`, which adds them itself unless asked not to.
+    """
+    eds = _editions(edition)
+    d = day(t)
+    items = HOURLY_ITEMS if report == "hourly" else DAILY_ITEMS
+    all_cols = [c for c in items.values() if f"iaqi_{c}" in t.columns]
     primary_min = {aqi_table(ed).rules["primary_pollutant_min_aqi"] for ed in eds}
     (p_min,) = primary_min  # the same in every edition; a change would need a per-edition case
     sep = ibis.literal(",")
@@ -242,9 +271,7 @@ def add_aqi(
                 for c in all_cols
             ]
             over_per_ed[ed] = sep.join(names).nullif("")
-    t = t.mutate(over_standard=_by_edition(d, over_per_ed).cast("string"))
-    levels = {ed: aqi_level(t.aqi, aqi_table(ed)) for ed in eds}
-    return t.mutate(level=_by_edition(d, levels).cast("int8"))
+    return t.mutate(over_standard=_by_edition(d, over_per_ed).cast("string"))
 
 
 def _so2_hourly(t: ir.Table, tab: AqiTable, row: Breakpoints, rule: str, so2_24h: str | None) -> ir.Value:

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from ..standards import aqi_table, available_editions
 from . import statistics as st
-from .aqi import editions_between
+from .aqi import add_pollutant_names, editions_between
 
 BY = ("station", "city")
 
@@ -89,11 +89,11 @@ def _label(t: ir.Table, sites: ir.Table, by: str) -> ir.Table:
     return t.rename(city="sid")
 
 
-def _editions(
+def editions(
     backend,
-    start: dt.date | None,
-    end: dt.date | None,
-    edition: str | None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    edition: str | None = None,
 ) -> str | list[str]:
     """The forced edition, or the editions in force over the days asked for (or stored).
 
@@ -133,18 +133,27 @@ def hourly(
     edition: str | None = None,
     so2_rule: str = "platform",
 ) -> ir.Table:
-    """Hourly AQI report: one row per station (or city) and hour, with the published AQI."""
+    """Hourly AQI report: one row per station (or city) and hour, with the published AQI.
+
+    The rows are sorted while they hold numbers only; the text columns that
+    derive from the numbers (primary and over-standard pollutants, level
+    names) are added after the sort, by projections, which keep the order
+    (DuckDB's order preservation: a SELECT over one sorted subquery). Sorting
+    the narrower rows is about a sixth of the national year's report.
+    """
     h = series(backend, by=by, stations=stations, cities=cities, start=start, end=end)
-    edition = _editions(backend, start, end, edition)
-    t = st.hourly_aqi(h, edition=edition, so2_rule=so2_rule)
+    edition = editions(backend, start, end, edition)
+    t = st.hourly_aqi(h, edition=edition, so2_rule=so2_rule, names=False)
     if by == "station":
         pub = backend.table("air_published")
         pub = pub.select(sid=pub.site, time=pub.time, published_aqi=pub.aqi)
         t = t.left_join(pub, ["sid", "time"]).drop("sid_right", "time_right")
-    t = _categories(t, edition)
     t = _label(t, backend.table("sites"), by)
     key = ["station", "time"] if by == "station" else ["city", "time"]
-    return t.order_by(key)
+    t = t.order_by(key).view()
+    t = add_pollutant_names(t, report="hourly", day=lambda x: st.natural_day(x.time), edition=edition)
+    t = _categories(t, edition).relocate("primary_pollutant", "over_standard", after="aqi")
+    return t.relocate("category_zh", "category_en", after="published_aqi") if by == "station" else t
 
 
 def daily(
@@ -159,7 +168,7 @@ def daily(
 ) -> ir.Table:
     """Daily AQI report: reported daily concentrations, IAQIs, AQI, primary pollutant, level."""
     h = series(backend, by=by, stations=stations, cities=cities, start=start, end=end)
-    edition = _editions(backend, start, end, edition)
+    edition = editions(backend, start, end, edition)
     t = st.daily_report(st.daily_values(h), edition=edition)
     t = _categories(t, edition)
     t = _label(t, backend.table("sites"), by)
@@ -182,7 +191,7 @@ def period(
     start, end = dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)
     h = series(backend, by=by, stations=stations, cities=cities, start=start, end=end)
     rep = st.daily_report(
-        st.daily_values(h), edition=_editions(backend, start, end, edition), keep_unrounded=True
+        st.daily_values(h), edition=editions(backend, start, end, edition), keep_unrounded=True
     )
     t = st.period_statistics(rep, period=period)
     if len(years) > 1 and years != list(range(years[0], years[-1] + 1)):

@@ -152,9 +152,16 @@ def pivot_long(obs: ir.Table) -> ir.Table:
 
 
 def hourly_aqi(
-    hourly: ir.Table, *, edition: str | Sequence[str] | None = None, so2_rule: str = "platform"
+    hourly: ir.Table,
+    *,
+    edition: str | Sequence[str] | None = None,
+    so2_rule: str = "platform",
+    names: bool = True,
 ) -> ir.Table:
     """The real-time (hourly) AQI report of each series and hour (wide series rows).
+
+    ``names=False`` leaves the pollutant-name columns to
+    :func:`ecoplan.air.aqi.add_pollutant_names` (see :func:`ecoplan.air.aqi.add_aqi`).
 
     ``so2_rule="text"`` applies HJ 633-2012 note (2): hourly SO2 above
     800 ug/m3 takes the IAQI of the 24-hour moving mean (the 24 hours ending
@@ -174,6 +181,7 @@ def hourly_aqi(
         edition=edition,
         so2_rule=so2_rule,
         so2_24h=so2_24h,
+        names=names,
     )
 
 
