@@ -270,7 +270,9 @@ def add_pollutant_names(
                 ibis.ifelse(t[f"iaqi_{c}"] > limit, ibis.literal(POLLUTANT_NAMES[c]), ibis.null("string"))
                 for c in all_cols
             ]
-            over_per_ed[ed] = sep.join(names).nullif("")
+            # some IAQI is above the limit exactly when the AQI (their maximum) is; a NULL
+            # (NA) AQI has every IAQI at or below 100. Most hours have none: no text is built.
+            over_per_ed[ed] = ibis.ifelse(t.aqi > limit, sep.join(names), ibis.null("string"))
     return t.mutate(over_standard=_by_edition(d, over_per_ed).cast("string"))
 
 
