@@ -83,6 +83,15 @@ def test_iaqi_on_just_above_and_beyond_each_breakpoint(edition: str, item: str) 
     assert engine([float(b) for b in bps], row) == IAQI[: len(bps)]
 
 
+@pytest.mark.parametrize("edition", ["2012", "2026"])
+def test_iaqi_every_tenth_up_to_beyond_the_top(edition: str) -> None:
+    """Every 0.1 step from 0 to 10% beyond each row's top (the platform gives CO to 0.1 mg/m3,
+    the other pollutants in whole ug/m3) equals the plain-Python IAQI of HJ 633 clause 6."""
+    for item, bps in EXPECTED[edition].items():
+        values = [k / 10 for k in range(int(bps[-1] * 11) + 1)]
+        assert engine(values, aqi_table(edition).row(item)) == [ref_iaqi(c, bps) for c in values], item
+
+
 def test_worked_examples() -> None:
     """Hand computations (HJ 633-2012 5.1): PM2.5 = 80 -> 100 + 50/40*5 = 106.25 -> 107."""
     t12, t26 = aqi_table("2012"), aqi_table("2026")

@@ -76,6 +76,9 @@ POLLUTANT_NAMES = {
 
 SO2_RULES = ("platform", "text")
 
+# binary noise ignored when an IAQI is rounded up to an integer
+NOISE = 1e-6
+
 
 def iaqi(conc: ir.NumericValue, row: Breakpoints, *, above_top: int | ir.Value = 500) -> ir.IntegerValue:
     """Individual AQI of ``conc`` on one breakpoint row, rounded up.
@@ -91,15 +94,31 @@ def iaqi(conc: ir.NumericValue, row: Breakpoints, *, above_top: int | ir.Value =
         unless an edition's rule gives another value or expression.
 
     NULL or negative concentrations give NULL.
+
+    The result is rounded up ignoring binary noise below ``NOISE`` (a value
+    on a breakpoint stays exact). Each segment's line is written as one
+    multiply and one add, ``conc * slope + offset``, with the allowance folded
+    into the offset, and neighbouring segments on one line (the same slope,
+    as NO2's 0-100-200) are one branch. It differs from ``(conc - lo) * slope + i_lo`` by a few
+    units in the last place (about 1e-12), so the two round alike unless the
+    exact IAQI lies that close to an integer plus the allowance; the
+    platform's concentrations (ug/m3 integers, CO to 0.1 mg/m3) give IAQIs
+    that are integers or at least 1/11,400 away from one.
+    ``tests/air/test_aqi.py`` checks every 0.1 step of every row.
     """
-    branches = [(conc.isnull() | (conc < 0), ibis.null("float64"))]
+    lines: list[list[float]] = []  # [top, slope, offset]; neighbours on one line are merged
     for lo, hi, i_lo, i_hi in row.segments():
         slope = (i_hi - i_lo) / (hi - lo)
-        branches.append((conc <= hi, (conc - lo) * slope + i_lo))
-    top = ibis.literal(float(above_top)) if isinstance(above_top, int) else above_top.cast("float64")
-    # round up, ignoring binary noise below 1e-6 (a value on a breakpoint stays exact);
-    # the integers above the top and NULL pass through unchanged
-    return (ibis.cases(*branches, else_=top) - 1e-6).ceil().cast("int32")
+        offset = i_lo - lo * slope - NOISE
+        if lines and lines[-1][1] == slope and abs(lines[-1][2] - offset) < 1e-9:
+            lines[-1][0] = hi
+        else:
+            lines.append([hi, slope, offset])
+    branches = [(conc.isnull() | (conc < 0), ibis.null("float64"))]
+    branches += [(conc <= hi, conc * slope + offset) for hi, slope, offset in lines]
+    # the integers above the top and NULL pass through the rounding unchanged
+    top = ibis.literal(above_top - NOISE) if isinstance(above_top, int) else above_top.cast("float64") - NOISE
+    return ibis.cases(*branches, else_=top).ceil().cast("int32")
 
 
 def aqi_level(aqi: ir.IntegerValue, table: AqiTable) -> ir.IntegerValue:
