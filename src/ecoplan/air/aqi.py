@@ -97,14 +97,15 @@ def iaqi(conc: ir.NumericValue, row: Breakpoints, *, above_top: int | ir.Value =
 
     The result is rounded up ignoring binary noise below ``NOISE`` (a value
     on a breakpoint stays exact). Each segment's line is written as one
-    multiply and one add, ``conc * slope + offset``, with the allowance folded
-    into the offset, and neighbouring segments on one line (the same slope,
-    as NO2's 0-100-200) are one branch. It differs from ``(conc - lo) * slope + i_lo`` by a few
-    units in the last place (about 1e-12), so the two round alike unless the
-    exact IAQI lies that close to an integer plus the allowance; the
-    platform's concentrations (ug/m3 integers, CO to 0.1 mg/m3) give IAQIs
-    that are integers or at least 1/11,400 away from one.
-    ``tests/air/test_aqi.py`` checks every 0.1 step of every row.
+    multiply and one add, ``conc * slope + offset``, with the allowance
+    folded into the offset, and neighbouring segments on one line (the same
+    slope, as NO2's 0-100-200) are one branch. This differs from
+    ``(conc - lo) * slope + i_lo`` by a few units in the last place (about
+    1e-12), so the two round alike unless the exact IAQI lies that close to
+    an integer plus the allowance; the platform's concentrations (ug/m3
+    integers, CO to 0.1 mg/m3) give IAQIs that are integers or at least
+    1/11,400 away from one. ``tests/air/test_aqi.py`` checks every 0.1 step
+    of every row.
     """
     lines: list[list[float]] = []  # [top, slope, offset]; neighbours on one line are merged
     for lo, hi, i_lo, i_hi in row.segments():
