@@ -76,7 +76,7 @@ from pathlib import Path
 from typing import Any
 
 from .export import DERIVED_TYPE, ExportError, read_manifest
-from .store import Store
+from .store import Store, ibis_duckdb, ibis_options
 
 __all__ = [
     "DEFAULT_MASTER",
@@ -160,7 +160,6 @@ class ExchangeDuckDBBackend(Backend):
 
     def __init__(self, data: str | os.PathLike[str]):
         import duckdb
-        import ibis
 
         root = _local(data)
         try:
@@ -170,7 +169,7 @@ class ExchangeDuckDBBackend(Backend):
         self.con = duckdb.connect(":memory:")
         for name, entry in self.manifest["tables"].items():
             self.con.execute(_duckdb_view(name, entry, root))
-        self.ibis = ibis.duckdb.from_connection(self.con)
+        self.ibis = ibis_duckdb(self.con)
 
     def close(self) -> None:
         self.con.close()
@@ -385,6 +384,7 @@ class SparkBackend(Backend):
         self.views = []
         for name, entry in self.manifest["tables"].items():
             self._register(name, entry, location)
+        ibis_options()
         self.ibis = ibis.pyspark.connect(self.session)
         ibis.options.pyspark.treat_nan_as_null = True
 

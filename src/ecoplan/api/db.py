@@ -33,9 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import ibis
 
-from ..store import Store
+from ..store import Store, ibis_duckdb
 
 
 class Database:
@@ -80,7 +79,7 @@ class Database:
         """This thread's Ibis backend (over its read cursor)."""
         b = getattr(self._local, "backend", None)
         if b is None:
-            b = ibis.duckdb.from_connection(self.cursor())
+            b = ibis_duckdb(self.cursor())
             self._local.backend = b
         return b
 
