@@ -156,3 +156,63 @@ def test_annual_statistics_match_the_numpy_reference(reference_store, observatio
         print(
             "\n" + got[["pm2_5_mean", "pm10_mean", "o3_8h_p90", "good_ratio", "composite_index"]].to_string()
         )
+
+
+def test_hourly_report_of_cities_and_with_the_2012_so2_rule(reference_store, observations) -> None:
+    """The report's other forms: city series, and the 2012 text's SO2 rule with its moving mean.
+
+    The report computes the IAQIs after sorting and the SO2 moving mean (a
+    window) before it; both forms must come sorted, with the columns in the
+    report's order and the values of an independent pandas derivation: a
+    city's hour is the mean of its assessment stations (HJ 663), the SO2
+    24-hour mean is the mean of the 24 hours ending at the hour when at
+    least 20 have a value (HJ 633-2012 Table 1 note (2); GB 3095 Table 4).
+    """
+    obs, sites = observations
+    b = reference_store.ibis
+    start, end = pd.Timestamp("2019-01-01").date(), pd.Timestamp("2019-02-28").date()
+    pollutants = ["pm2_5", "pm10", "so2", "no2", "o3", "co"]
+    iaqis = [f"iaqi_{c}" for c in ["so2", "no2", "pm10", "co", "o3", "pm2_5"]]
+    tail = ["aqi", "primary_pollutant", "over_standard", "level"]
+
+    city = queries.execute(b, queries.hourly(b, by="city", start=start, end=end)).to_pandas()
+    assert list(city.columns) == ["city", "time", *pollutants, *iaqis, *tail, "category_zh", "category_en"]
+    keys = list(zip(city["city"], city["time"], strict=True))
+    assert keys == sorted(keys) and len(keys) == len(set(keys))
+    want = ref.hourly_long(obs, sites, by="city").pivot_table(
+        index=["sid", "time"], columns="col", values="value"
+    )
+    got = city.set_index(["city", "time"])
+    want = want.loc[got.index]
+    for col in pollutants:
+        g, w = got[col].to_numpy(float), want[col].to_numpy(float)
+        assert np.array_equal(np.isnan(g), np.isnan(w)), col
+        assert np.allclose(g[~np.isnan(g)], w[~np.isnan(w)], rtol=0, atol=1e-9), col
+    assert city["city"].nunique() == 11 and (city["aqi"] > 0).sum() > 10_000
+
+    stations = sorted(obs["site"].unique())[:6]
+    plain = queries.execute(b, queries.hourly(b, stations=stations, start=start, end=end)).to_pandas()
+    text = queries.execute(b, queries.hourly(b, stations=stations, start=start, end=end, so2_rule="text"))
+    text = text.to_pandas()
+    assert list(text.columns) == [*plain.columns[:8], "so2_24h", *plain.columns[8:]]  # after the six
+    assert list(zip(text["station"], text["time"], strict=True)) == list(
+        zip(plain["station"], plain["time"], strict=True)
+    )
+    so2 = obs[(obs["parameter"] == "SO2") & obs["site"].isin(stations) & obs["value"].notna()]
+    so2 = so2[(so2["time"] > pd.Timestamp(start)) & (so2["time"] <= pd.Timestamp(end) + pd.Timedelta(days=1))]
+    want_24h = {}
+    for site, g in so2.groupby("site"):
+        s = g.set_index("time")["value"].sort_index()
+        r = s.rolling("24h", closed="right")
+        mean = r.mean().where(r.count() >= 20)
+        want_24h.update({(site, t): v for t, v in mean.items()})
+    got_24h = text.set_index(["station", "time"])["so2_24h"]
+    present = [k for k in got_24h.index if k in want_24h]
+    assert len(present) == int(text["so2"].notna().sum()) > 5_000
+    g = got_24h.loc[present].to_numpy(float)
+    w = np.array([want_24h[k] for k in present], dtype=float)
+    assert np.array_equal(np.isnan(g), np.isnan(w))
+    assert np.allclose(g[~np.isnan(g)], w[~np.isnan(w)], rtol=0, atol=1e-9)
+    # no hour of these stations is above 800 ug/m3, so the two rules give the same report
+    assert (text["so2"].fillna(0) <= 800).all()
+    pd.testing.assert_frame_equal(text.drop(columns="so2_24h"), plain)

@@ -135,26 +135,34 @@ def hourly(
 ) -> ir.Table:
     """Hourly AQI report: one row per station (or city) and hour, with the published AQI.
 
-    The rows are sorted while they hold numbers only; the text columns that
-    derive from the numbers (primary and over-standard pollutants, level
-    names) are added after the sort, by projections, which keep the order
-    (DuckDB's order preservation: a SELECT over one sorted subquery). The
-    national year's report takes about a fifth less time than when the text
-    was sorted with the numbers.
+    The rows are sorted while they hold the concentrations, the published AQI
+    and the station's name and city only; the IAQIs, AQI, level and the text
+    columns that derive from them are computed after the sort, by
+    projections, which keep the order (DuckDB's order preservation: a SELECT
+    over one sorted subquery). The sort then carries half the columns: ten
+    national years' report (139 M rows, the sort spilling to disk) took
+    167-172 s against 186-199 s when every column was sorted (alternating
+    runs); the national year, sorted in memory, gives the same rows in the
+    same time within noise. The 2012 text's SO2 moving mean is a window, so
+    it is computed before the sort.
     """
     h = series(backend, by=by, stations=stations, cities=cities, start=start, end=end)
     edition = editions(backend, start, end, edition)
-    t = st.hourly_aqi(h, edition=edition, so2_rule=so2_rule, names=False)
+    if so2_rule == "text":
+        h = st.so2_moving_mean(h)
+    tail = ["category_zh", "category_en"]  # the columns after the level, in the report's order
     if by == "station":
         pub = backend.table("air_published")
         pub = pub.select(sid=pub.site, time=pub.time, published_aqi=pub.aqi)
-        t = t.left_join(pub, ["sid", "time"]).drop("sid_right", "time_right")
-    t = _label(t, backend.table("sites"), by)
+        h = h.left_join(pub, ["sid", "time"]).drop("sid_right", "time_right")
+        tail = ["published_aqi", *tail, "station_name", "city"]
+    t = _label(h, backend.table("sites"), by)
     key = ["station", "time"] if by == "station" else ["city", "time"]
     t = t.order_by(key).view()
+    t = st.hourly_aqi(t, edition=edition, so2_rule=so2_rule, names=False)
     t = add_pollutant_names(t, report="hourly", day=lambda x: st.natural_day(x.time), edition=edition)
     t = _categories(t, edition).relocate("primary_pollutant", "over_standard", after="aqi")
-    return t.relocate("category_zh", "category_en", after="published_aqi") if by == "station" else t
+    return t.select(*[c for c in t.columns if c not in tail], *tail)
 
 
 def daily(
