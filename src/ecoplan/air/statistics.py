@@ -153,14 +153,17 @@ def pivot_long(obs: ir.Table) -> ir.Table:
 
 
 def so2_moving_mean(hourly: ir.Table) -> ir.Table:
-    """Add ``so2_24h``: each series' SO2 mean over the 24 hours ending at the hour (at least 20 values).
+    """Add ``so2_24h``: each series' SO2 mean over the 24 hours ending at the hour.
 
-    A window over each series in time order; a report sorted afterwards
-    computes it before its sort (a window does not keep the rows' order).
+    Valid with GB 3095's minimum of hourly values for a 24-hour mean (20,
+    Table 4). A window over each series in time order; a report sorted
+    afterwards computes it before its sort (a window does not keep the rows'
+    order).
     """
+    min_hours = load(f"gb3095_{available_editions('gb3095')[-1]}")["validity"]["daily_min_hours"]
     w = ibis.range_window(group_by="sid", order_by="time", preceding=ibis.interval(hours=23), following=0)
     m, n = hourly.so2.mean().over(w), hourly.so2.count().over(w)
-    return hourly.mutate(so2_24h=ibis.ifelse(n >= 20, m, ibis.null("float64")))
+    return hourly.mutate(so2_24h=ibis.ifelse(n >= min_hours, m, ibis.null("float64")))
 
 
 def hourly_aqi(
