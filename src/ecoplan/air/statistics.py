@@ -40,7 +40,7 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
-from ..standards import assessment_rules, available_editions, load
+from ..standards import assessment_rules, available_editions, load, validity_rules
 from . import PARAMETER_COLUMNS
 from .aqi import add_aqi
 
@@ -160,7 +160,7 @@ def so2_moving_mean(hourly: ir.Table) -> ir.Table:
     afterwards computes it before its sort (a window does not keep the rows'
     order).
     """
-    min_hours = load(f"gb3095_{available_editions('gb3095')[-1]}")["validity"]["daily_min_hours"]
+    min_hours = validity_rules()["daily_min_hours"]
     w = ibis.range_window(group_by="sid", order_by="time", preceding=ibis.interval(hours=23), following=0)
     m, n = hourly.so2.mean().over(w), hourly.so2.count().over(w)
     return hourly.mutate(so2_24h=ibis.ifelse(n >= min_hours, m, ibis.null("float64")))
@@ -220,7 +220,7 @@ def daily_values(hourly: ir.Table) -> ir.Table:
     than 17 filtered sums and counts.
     """
     rules = assessment_rules()
-    validity = load(f"gb3095_{available_editions('gb3095')[-1]}")["validity"]
+    validity = validity_rules()
     min_hours = validity["daily_min_hours"]
     windows = _o3_8h_windows(rules["o3_8h_daily_max"])
     h = hourly.mutate(date=natural_day(hourly.time), hour=(hourly.time - _HOUR).hour() + 1)
@@ -360,7 +360,7 @@ def period_statistics(report: ir.Table, *, period: str = "year") -> ir.Table:
     Limits are those of GB 3095 in force on the period's last day.
     """
     rules = assessment_rules()
-    validity = load(f"gb3095_{available_editions('gb3095')[-1]}")["validity"]
+    validity = validity_rules()
     items = {k: v for k, v in rules["annual_items"].items() if isinstance(v, dict)}
     d = report.mutate(period=_period_start(report.date, period), month=report.date.month())
 

@@ -50,7 +50,7 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
-from ..standards import available_editions, load
+from ..standards import validity_rules
 from .store import level_rank, load_alert_rules, make_warning
 
 __all__ = [
@@ -356,7 +356,7 @@ def air_path_deterioration(
     rules = rules or load_alert_rules()
     cfg = rules["deterioration"]["air"]
     window = int(cfg["window_days"])
-    min_valid = int(load(f"gb3095_{available_editions('gb3095')[-1]}")["validity"]["annual_min_days"])
+    min_valid = int(validity_rules()["annual_min_days"])
     min_valid = min(min_valid, window)
     indicators = [i for i in cfg.get("indicators", {}) if i in _ROLL_COLUMN]
     paths, _gaps = city_paths(plan, _city_values(values if values is not None else backend), indicators)

@@ -90,7 +90,7 @@ import ibis.expr.types as ir
 import pandas as pd
 import pyarrow as pa
 
-from ..standards import aqi_edition_for, assessment_rules, available_editions, load
+from ..standards import aqi_edition_for, assessment_rules, available_editions, load, validity_rules
 from .model import Plan
 
 __all__ = [
@@ -315,7 +315,7 @@ def air_city_values(stats: ir.Table, *, complete_only: bool = True) -> ir.Table:
     ``stats`` has the columns of :func:`ecoplan.air.statistics.period_statistics`
     with ``city`` (one row per city and year).
     """
-    min_days = int(load(f"gb3095_{available_editions('gb3095')[-1]}")["validity"]["annual_min_days"])
+    min_days = int(validity_rules()["annual_min_days"])
     parts = []
     for indicator, (col, test, _dec) in AIR_ITEMS.items():
         if col == "good_ratio":

@@ -31,6 +31,7 @@ __all__ = [
     "available_editions",
     "limit",
     "load",
+    "validity_rules",
 ]
 
 
@@ -215,6 +216,11 @@ def limit(limits: dict[str, Any], pollutant: str, averaging: str) -> float:
             f"GB 3095-{limits['edition']} ({limits['phase']}) gives no grade II "
             f"{averaging} limit for {pollutant}"
         ) from exc
+
+
+def validity_rules() -> dict[str, Any]:
+    """GB 3095 data validity (Table 4) of the latest edition: minimum values for each average."""
+    return load(f"gb3095_{available_editions('gb3095')[-1]}")["validity"]
 
 
 def assessment_rules() -> dict[str, Any]:
