@@ -10,6 +10,7 @@ layout, which :func:`export_parquet` writes from a store and any other tool
       observations/parameter=PM2.5/year=2019/month=1/part-0.parquet
       observations/parameter=PM2.5/year=2019/month=2/part-0.parquet
       ...
+      air_hourly/year=2019/month=1/part-0.parquet
       air_published/year=2019/month=1/part-0.parquet
       water_samples/item=NH3-N/year=2021/part-0.parquet
       water_published/year=2021/part-0.parquet
@@ -23,6 +24,11 @@ Tables and their layout (:data:`LAYOUT`)
 ----------------------------------------
 - ``observations`` (air, long: one row per station, hour and parameter):
   partitioned by ``parameter``, then ``year`` and ``month`` of ``time``.
+- ``air_hourly`` (air, wide: the six AQI pollutants one row per station and
+  hour, with the station's code, as the store keeps them): by ``year`` and
+  ``month`` of ``time``. The same values as ``observations``; the
+  assessments read it instead of pivoting the long rows. Optional for other
+  writers: without it the long rows are pivoted.
 - ``air_published`` (the platform's published hourly AQI): by ``year`` and
   ``month`` of ``time``.
 - ``water_samples``: by ``item``, then ``year`` of ``time``.
@@ -116,6 +122,12 @@ class TableLayout:
     name: str
     partitioning: tuple[str, ...] = ()
     time_column: str | None = None
+    source: str | None = None  # the store relation (SQL) the rows come from; default the table of that name
+
+    @property
+    def relation(self) -> str:
+        """The store table or subquery exported under this name."""
+        return self.source or _q(self.name)
 
     @property
     def path(self) -> str:
@@ -126,10 +138,17 @@ class TableLayout:
         return tuple(p for p in self.partitioning if p in ("year", "month"))
 
 
+# The six AQI pollutants one row per station and hour, as the store keeps them,
+# with the station's code in place of its id (column ``site``, first).
+AIR_HOURLY = (
+    "(SELECT s.code AS site, a.* EXCLUDE (site_id) FROM air_hourly a JOIN sites s ON s.site_id = a.site_id)"
+)
+
 LAYOUT: dict[str, TableLayout] = {
     t.name: t
     for t in (
         TableLayout("observations", ("parameter", "year", "month"), "time"),
+        TableLayout("air_hourly", ("year", "month"), "time", source=AIR_HOURLY),
         TableLayout("air_published", ("year", "month"), "time"),
         TableLayout("sites"),
         TableLayout("sections"),
@@ -183,12 +202,17 @@ def escape_partition_value(value: object) -> str:
 
 
 def table_columns(con, table: str) -> list[tuple[str, str, bool]]:
-    """``(name, exchange type, nullable)`` of a store table's columns, in order."""
-    rows = con.execute(
-        "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
-        "WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position",
-        [table],
-    ).fetchall()
+    """``(name, exchange type, nullable)`` of an exchange table's columns in the store, in order."""
+    layout = LAYOUT.get(table)
+    if layout is not None and layout.source is not None:
+        described = con.execute(f"DESCRIBE SELECT * FROM {layout.source}").fetchall()
+        rows = [(r[0], r[1], r[2]) for r in described]
+    else:
+        rows = con.execute(
+            "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+            "WHERE table_name = ? AND table_schema = 'main' ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
     if not rows:
         raise ExportError(f"the store has no table {table}")
     cols = []
@@ -294,7 +318,7 @@ def export_parquet(
             select.append(f"CAST(year({_q(tcol)}) AS INTEGER) AS year")
         if "month" in layout.partitioning:
             select.append(f"CAST(month({_q(tcol)}) AS INTEGER) AS month")
-        query = f"SELECT {', '.join(select)} FROM {_q(name)}"
+        query = f"SELECT {', '.join(select)} FROM {layout.relation}"
         target = root / layout.path
         if layout.partitioning:
             target.mkdir(parents=True, exist_ok=True)
@@ -308,10 +332,10 @@ def export_parquet(
         else:
             con.execute(f"COPY ({query}) TO {_sql_path(target)} (FORMAT parquet, COMPRESSION zstd)")
             files = [target]
-        rows = int(con.execute(f"SELECT count(*) FROM {_q(name)}").fetchone()[0])
+        rows = int(con.execute(f"SELECT count(*) FROM {layout.relation}").fetchone()[0])
         lo = hi = None
         if tcol is not None:
-            lo, hi = con.execute(f"SELECT min({_q(tcol)}), max({_q(tcol)}) FROM {_q(name)}").fetchone()
+            lo, hi = con.execute(f"SELECT min({_q(tcol)}), max({_q(tcol)}) FROM {layout.relation}").fetchone()
         manifest_tables[name] = {
             "path": layout.path,
             "partitioning": list(layout.partitioning),

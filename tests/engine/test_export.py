@@ -16,7 +16,8 @@ from ecoplan.store import Store
 
 
 def store_rows(store_con, table: str, schema: pa.Schema) -> pa.Table:
-    return store_con.execute(f"SELECT * FROM {table}").to_arrow_table().cast(schema)
+    """The store's rows of an exchange table (its table, view or, for ``air_hourly``, subquery)."""
+    return store_con.execute(f"SELECT * FROM {LAYOUT[table].relation}").to_arrow_table().cast(schema)
 
 
 def assert_same_rows(a: pa.Table, b: pa.Table, name: str) -> None:
