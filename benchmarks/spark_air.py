@@ -7,7 +7,10 @@ archive would hand them to Spark:
 - air: ``ecoplan.demo.air.synthetic_network`` and ``generate_days`` (the
   generator behind ``write_daily_files``, same seeds, so the values are those
   of ``benchmarks/air_year.py``'s files), observations partitioned by
-  parameter/year/month;
+  parameter/year/month and the same values one row per station-hour
+  (``air_hourly``, by year/month), as ecoplan's export writes them;
+  ``--long-only`` leaves the wide table out, and the assessments then
+  pivot the long rows (what an exchange written by another tool may need);
 - water (``--water-sections``, default 3,600): the national water year of
   ``benchmarks/water_year.py`` (its ``section_table`` and ``month_rows``),
   samples partitioned by item/year.
@@ -57,11 +60,11 @@ from common import Run
 from ecoplan.air import queries as air_queries
 from ecoplan.demo import air as demo_air
 from ecoplan.engine import open_backend, spark_session
-from ecoplan.export import MANIFEST, export_parquet, read_manifest
+from ecoplan.export import LAYOUT, MANIFEST, export_parquet, read_manifest
 from ecoplan.ingest import ingest_files
 from ecoplan.readers import station_reader
 from ecoplan.readers.base import AIR_UNITS
-from ecoplan.store import Store
+from ecoplan.store import AIR_COLUMNS, Store
 from ecoplan.water import queries as water_queries
 
 SOURCE = "generated"
@@ -124,17 +127,32 @@ def _arrow(cols: list[dict], values: dict[str, pa.Array], n: int) -> pa.Table:
     return pa.table({c["name"]: values.get(c["name"], pa.nulls(n, ARROW_TYPES[c["type"]])) for c in cols})
 
 
-def write_air(root: Path, manifest: dict, net, start: dt.date, end: dt.date) -> int:
-    """Observations of the generated network, one file per parameter and month."""
+def write_air(root: Path, manifest: dict, net, start: dt.date, end: dt.date, *, wide: bool = True) -> int:
+    """Observations of the generated network, one file per parameter and month.
+
+    With ``wide`` the same values also go to ``air_hourly`` (one row per
+    station-hour, a file per month), as ecoplan's export writes them;
+    without it the exchange holds the long rows only, as another tool may
+    write it, and the assessments pivot them.
+    """
     cols = _columns(manifest, "observations")
+    wide_cols = _columns(manifest, "air_hourly")
     codes = np.array(net.codes, dtype=object)
     pending: dict[str, list[tuple[np.ndarray, np.ndarray, np.ndarray]]] = {}
-    rows = 0
+    pending_wide: list[pa.Table] = []
+    rows = wide_rows = 0
     lo = hi = None
     current = None
 
     def flush(month: tuple[int, int]) -> None:
-        nonlocal rows
+        nonlocal rows, wide_rows
+        if pending_wide:
+            d = root / "air_hourly" / f"year={month[0]}" / f"month={month[1]}"
+            d.mkdir(parents=True, exist_ok=True)
+            table = pa.concat_tables(pending_wide)
+            pq.write_table(table, d / f"part-{len(list(d.iterdir()))}.parquet", compression="zstd")
+            wide_rows += table.num_rows
+            pending_wide.clear()
         for p, parts in pending.items():
             site = np.concatenate([a for a, _, _ in parts])
             time_ = np.concatenate([b for _, b, _ in parts])
@@ -172,11 +190,28 @@ def write_air(root: Path, manifest: dict, net, start: dt.date, end: dt.date) -> 
                 pending.setdefault(p, []).append(
                     (idx, np.full(len(idx), label, dtype="datetime64[us]"), v[h][ok].astype(float))
                 )
+            if wide:
+                present = np.nonzero(np.any([~np.isnan(v[h]) for v in values.values()], axis=0))[0]
+                n = len(present)
+                cells = {
+                    AIR_COLUMNS[p]: pa.array(
+                        v[h][present].astype(float), pa.float64(), mask=np.isnan(v[h][present])
+                    )
+                    for p, v in values.items()
+                }
+                cells["site"] = pa.array(codes[present], pa.string())
+                cells["time"] = pa.array(np.full(n, label, dtype="datetime64[us]"), pa.timestamp("us"))
+                pending_wide.append(_arrow(wide_cols, cells, n))
             lo = label if lo is None else lo
             hi = label
     if current is not None:
         flush(current)
     _finish_entry(root, manifest, "observations", rows, _py(lo), _py(hi))
+    if wide:
+        _finish_entry(root, manifest, "air_hourly", wide_rows, _py(lo), _py(hi))
+    else:
+        del manifest["tables"]["air_hourly"]
+        shutil.rmtree(root / "air_hourly", ignore_errors=True)
     return rows
 
 
@@ -218,7 +253,8 @@ def build_exchange(args, work: Path, run: Run) -> Path:
     shutil.rmtree(root, ignore_errors=True)
     if args.store is not None:
         with run.step("export store -> exchange") as s, Store(args.store, read_only=True) as store:
-            manifest = export_parquet(store, root)
+            tables = [t for t in LAYOUT if not (args.long_only and t == "air_hourly")]
+            manifest = export_parquet(store, root, tables=tables)
             s.rows = manifest["tables"]["observations"]["rows"]
         return root
     net = demo_air.synthetic_network(args.stations)
@@ -241,7 +277,7 @@ def build_exchange(args, work: Path, run: Run) -> Path:
         export_parquet(store, root)
     manifest = read_manifest(root)
     t0 = time.perf_counter()
-    n_air = write_air(root, manifest, net, start, end)
+    n_air = write_air(root, manifest, net, start, end, wide=not args.long_only)
     run.facts["generate_air_seconds"] = round(time.perf_counter() - t0, 1)
     print(f"  generated {n_air:,} air values in {run.facts['generate_air_seconds']} s")
     if sections is not None:
@@ -268,6 +304,11 @@ def main() -> None:
     ap.add_argument("--per-day", type=int, default=6, help="water readings a day")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--store", type=Path, default=None, help="export this store instead of generating")
+    ap.add_argument(
+        "--long-only",
+        action="store_true",
+        help="air as long observations only, no wide air_hourly (the assessments pivot them)",
+    )
     ap.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
     ap.add_argument("--driver-memory", default=None, help="Spark driver memory (default: ecoplan's 2g)")
     ap.add_argument("--workdir", type=Path, default=None, help="where data and results go (default: temp)")
@@ -284,7 +325,9 @@ def main() -> None:
         else f"Spark {args.master}: export of {args.store}"
     )
     run = Run(title)
-    run.facts.update(stations=args.stations, hours=args.days * 24, master=args.master)
+    run.facts.update(
+        stations=args.stations, hours=args.days * 24, master=args.master, air_hourly=not args.long_only
+    )
     print(run.title)
     root = build_exchange(args, work, run)
     manifest = read_manifest(root)
@@ -304,16 +347,22 @@ def main() -> None:
         for k in ("spark.sql.shuffle.partitions", "spark.sql.adaptive.enabled", "spark.driver.memory")
     }
     b = backend.ibis
-    year = args.year
+    # annual statistics of every year of the data, as air_year.py computes them: from the year of
+    # the first file (whose 00:00 hour closes the day before) to the natural day of the last hour
+    obs = manifest["tables"]["observations"]
+    first = dt.datetime.fromisoformat(obs["time_min"])
+    last = dt.datetime.fromisoformat(obs["time_max"]) - dt.timedelta(hours=1)
+    years = list(range(first.year, last.year + 1))
+    run.facts["years"] = years
     steps = [
         ("hourly AQI -> parquet", "hourly", lambda: air_queries.hourly(b)),
         ("daily AQI -> parquet", "daily", lambda: air_queries.daily(b)),
         (
             "annual by station -> parquet",
             "annual_station",
-            lambda: air_queries.period(b, year=year, by="station"),
+            lambda: air_queries.period(b, year=years, by="station"),
         ),
-        ("annual by city -> parquet", "annual_city", lambda: air_queries.period(b, year=year, by="city")),
+        ("annual by city -> parquet", "annual_city", lambda: air_queries.period(b, year=years, by="city")),
     ]
     if manifest["tables"]["water_samples"]["rows"]:
         wy = args.water_year
