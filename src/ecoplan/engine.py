@@ -3,8 +3,10 @@
 Every assessment (``air/queries.py``, ``water/queries.py``,
 ``flow/queries.py``) is an Ibis expression built from a backend holding the
 tables ``observations, sites, air_published, sections, water_samples,
-water_published, gauges, flows`` (and ``indicator_values``). This module makes
-such a backend:
+water_published, gauges, flows`` (and ``indicator_values``), with the six AQI
+pollutants also one row per station-hour in ``air_hourly`` where the data
+have it (the store always; an exchange directory written by ecoplan). This
+module makes such a backend:
 
 - ``duckdb`` over the store file (the default): :class:`StoreBackend`, read only.
 - ``duckdb`` over an exchange directory (``data=DIR``): an in-memory DuckDB
