@@ -290,6 +290,13 @@ def build_exchange(args, work: Path, run: Run) -> Path:
     return root
 
 
+def exchange_extent(manifest: dict) -> dict:
+    """Stations and hours of an exchange's air data (from its manifest)."""
+    obs = manifest["tables"]["observations"]
+    lo, hi = (dt.datetime.fromisoformat(obs[k]) for k in ("time_min", "time_max"))
+    return {"stations": manifest["tables"]["sites"]["rows"], "hours": (hi - lo) // dt.timedelta(hours=1) + 1}
+
+
 def _rows(path: Path) -> int:
     return sum(pq.read_metadata(f).num_rows for f in path.rglob("*.parquet"))
 
@@ -333,6 +340,8 @@ def main() -> None:
     manifest = read_manifest(root)
     run.facts["exchange_bytes"] = sum(t["bytes"] for t in manifest["tables"].values())
     run.facts["air_values"] = manifest["tables"]["observations"]["rows"]
+    if args.store is not None:  # the exported store's extent, not the generator's arguments
+        run.facts.update(exchange_extent(manifest))
     print(f"  exchange: {run.facts['exchange_bytes'] / 2**20:,.0f} MB at {root}")
 
     config = {"spark.driver.memory": args.driver_memory} if args.driver_memory else None
