@@ -221,6 +221,7 @@ def long_only(exchange, tmp_path_factory):
 def test_an_exchange_with_long_observations_only_gives_the_same_results(
     exchange, duck, spark_local, long_only
 ) -> None:
+    """Expected values: the store's own reports, which the tests above check against the pandas reference."""
     assert "air_hourly" in read_manifest(exchange.data)["tables"]
     assert "air_hourly" not in read_manifest(long_only)["tables"]
     reports = {
