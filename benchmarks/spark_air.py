@@ -193,12 +193,10 @@ def write_air(root: Path, manifest: dict, net, start: dt.date, end: dt.date, *, 
             if wide:
                 present = np.nonzero(np.any([~np.isnan(v[h]) for v in values.values()], axis=0))[0]
                 n = len(present)
-                cells = {
-                    AIR_COLUMNS[p]: pa.array(
-                        v[h][present].astype(float), pa.float64(), mask=np.isnan(v[h][present])
-                    )
-                    for p, v in values.items()
-                }
+                cells = {}
+                for p, v in values.items():
+                    x = v[h][present].astype(float)
+                    cells[AIR_COLUMNS[p]] = pa.array(x, pa.float64(), mask=np.isnan(x))
                 cells["site"] = pa.array(codes[present], pa.string())
                 cells["time"] = pa.array(np.full(n, label, dtype="datetime64[us]"), pa.timestamp("us"))
                 pending_wide.append(_arrow(wide_cols, cells, n))
@@ -290,10 +288,15 @@ def build_exchange(args, work: Path, run: Run) -> Path:
     return root
 
 
+def air_time_range(manifest: dict) -> tuple[dt.datetime, dt.datetime]:
+    """The first and last hour labels of an exchange's air observations (from its manifest)."""
+    obs = manifest["tables"]["observations"]
+    return dt.datetime.fromisoformat(obs["time_min"]), dt.datetime.fromisoformat(obs["time_max"])
+
+
 def exchange_extent(manifest: dict) -> dict:
     """Stations and hours of an exchange's air data (from its manifest)."""
-    obs = manifest["tables"]["observations"]
-    lo, hi = (dt.datetime.fromisoformat(obs[k]) for k in ("time_min", "time_max"))
+    lo, hi = air_time_range(manifest)
     return {"stations": manifest["tables"]["sites"]["rows"], "hours": (hi - lo) // dt.timedelta(hours=1) + 1}
 
 
@@ -358,10 +361,8 @@ def main() -> None:
     b = backend.ibis
     # annual statistics of every year of the data, as air_year.py computes them: from the year of
     # the first file (whose 00:00 hour closes the day before) to the natural day of the last hour
-    obs = manifest["tables"]["observations"]
-    first = dt.datetime.fromisoformat(obs["time_min"])
-    last = dt.datetime.fromisoformat(obs["time_max"]) - dt.timedelta(hours=1)
-    years = list(range(first.year, last.year + 1))
+    first, last = air_time_range(manifest)
+    years = list(range(first.year, (last - dt.timedelta(hours=1)).year + 1))
     run.facts["years"] = years
     steps = [
         ("hourly AQI -> parquet", "hourly", lambda: air_queries.hourly(b)),
