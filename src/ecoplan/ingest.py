@@ -19,10 +19,14 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from .air import daily_store
 from .readers.base import ReadError, ReadResult, checksum, read_bytes
 from .store import LOGICAL, TABLES, Store, UpsertCounts, now
 
+# readers' tables whose rows become station-hours of air_hourly (long rows: the six pollutants)
+_AIR_HOURS = ("observations", "air_hourly")
 # Tables are written parents first so that metadata precedes the values.
 WRITE_ORDER = (
     "sites",
@@ -178,6 +182,7 @@ def _ingest_group(
     with store.transaction():
         batch: list[_Pending] = []
         pending_values = 0
+        air_spans: list[tuple[Any, Any]] = []  # the times of the air hours written
         for file, read in _read_ahead(paths, reader_for, workers=workers):
             if isinstance(read, _Failure):
                 summary.outcomes.append(
@@ -197,14 +202,18 @@ def _ingest_group(
             else:
                 result = read.result
                 if batch and (pending_values >= batch_values or _overlaps(batch, result)):
-                    summary.outcomes.extend(_flush(store, batch))
+                    summary.outcomes.extend(_flush(store, batch, air_spans))
                     batch, pending_values = [], 0
                 batch.append(read)
                 pending_values += sum(t.num_rows for t in result.tables.values())
                 size = read.size
             if progress is not None:
                 progress(size or _size(file), file)
-        summary.outcomes.extend(_flush(store, batch))
+        summary.outcomes.extend(_flush(store, batch, air_spans))
+        if air_spans:
+            daily_store.mark_stale(store, air_spans)
+    if air_spans or daily_store.pending(store.con):  # stations' daily values, from the hours committed
+        daily_store.refresh(store)
 
 
 @dataclass
@@ -273,8 +282,11 @@ def _overlaps(batch: list[_Pending], result: ReadResult) -> bool:
     return False
 
 
-def _flush(store: Store, batch: list[_Pending]) -> list[FileOutcome]:
-    """Write a batch of read files (inside the caller's transaction)."""
+def _flush(store: Store, batch: list[_Pending], air_spans: list[tuple[Any, Any]]) -> list[FileOutcome]:
+    """Write a batch of read files (inside the caller's transaction).
+
+    Adds to ``air_spans`` the time range of the air hours it stored or replaced.
+    """
     if not batch:
         return []
     ids = store.next_ingest_ids(len(batch))
@@ -318,6 +330,9 @@ def _flush(store: Store, batch: list[_Pending]) -> list[FileOutcome]:
         per_file = store.upsert(name, rows, ingest_ids=ids, sources=sources)
         for i, counts in per_file.items():
             outcomes[i].tables[name] = counts
+        if name in _AIR_HOURS and any(c.stored or c.replaced for c in per_file.values()):
+            lo, hi = pc.min_max(rows.column("time")).values()
+            air_spans.append((lo.as_py(), hi.as_py()))
 
     reject_parts = []
     for p, o in zip(batch, outcomes, strict=True):

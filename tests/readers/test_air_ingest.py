@@ -287,11 +287,11 @@ def test_commit_every_keeps_the_committed_groups_when_a_later_one_fails(
     files = [str(p) for p in four_days(tmp_path)]
     real_flush, calls = ingest_module._flush, []
 
-    def failing_flush(store_, batch):
+    def failing_flush(store_, batch, *rest):
         calls.append(len(batch))
         if len(calls) == 2:  # the second group's write
             raise RuntimeError("disk full")
-        return real_flush(store_, batch)
+        return real_flush(store_, batch, *rest)
 
     monkeypatch.setattr(ingest_module, "_flush", failing_flush)
     with pytest.raises(RuntimeError, match="disk full"):

@@ -15,6 +15,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from ..standards import aqi_table, available_editions
+from . import daily_store
 from . import statistics as st
 from .aqi import add_pollutant_names, editions_between
 
@@ -86,6 +87,32 @@ def series(
         raise ValueError(f"by must be one of {BY}")
     air, sites = _station_hours(backend, stations=stations, cities=cities, start=start, end=end)
     return st.station_hourly(air) if by == "station" else st.city_hourly(air, sites)
+
+
+def _daily_values(
+    backend,
+    *,
+    by: str,
+    stations: Sequence[str] | None,
+    cities: Sequence[str] | None,
+    start: dt.date | None,
+    end: dt.date | None,
+) -> ir.Table:
+    """HJ 663 daily values of the series: the store's ``air_daily`` for stations when current, else from the hours."""
+    d = daily_store.stored(backend) if by == "station" else None
+    if d is None:
+        h = series(backend, by=by, stations=stations, cities=cities, start=start, end=end)
+        return st.daily_values(h)
+    if start is not None:
+        d = d.filter(d.date >= start)
+    if end is not None:
+        d = d.filter(d.date <= end)
+    if stations:
+        d = d.filter(d.sid.isin(list(stations)))
+    if cities:
+        sites = backend.table("sites")
+        d = d.filter(d.sid.isin(sites.filter(sites.city.isin(list(cities))).code))
+    return d
 
 
 def _label(t: ir.Table, sites: ir.Table, by: str) -> ir.Table:
@@ -183,9 +210,9 @@ def daily(
     edition: str | None = None,
 ) -> ir.Table:
     """Daily AQI report: reported daily concentrations, IAQIs, AQI, primary pollutant, level."""
-    h = series(backend, by=by, stations=stations, cities=cities, start=start, end=end)
+    d = _daily_values(backend, by=by, stations=stations, cities=cities, start=start, end=end)
     edition = editions(backend, start, end, edition)
-    t = st.daily_report(st.daily_values(h), edition=edition)
+    t = st.daily_report(d, edition=edition)
     t = _categories(t, edition)
     t = _label(t, backend.table("sites"), by)
     key = ["station", "date"] if by == "station" else ["city", "date"]
@@ -205,10 +232,8 @@ def period(
     """Annual (or monthly) HJ 663 statistics of stations or cities for ``year`` (one or several)."""
     years = [year] if isinstance(year, int) else sorted(year)
     start, end = dt.date(years[0], 1, 1), dt.date(years[-1], 12, 31)
-    h = series(backend, by=by, stations=stations, cities=cities, start=start, end=end)
-    rep = st.daily_report(
-        st.daily_values(h), edition=editions(backend, start, end, edition), keep_unrounded=True
-    )
+    d = _daily_values(backend, by=by, stations=stations, cities=cities, start=start, end=end)
+    rep = st.daily_report(d, edition=editions(backend, start, end, edition), keep_unrounded=True)
     t = st.period_statistics(rep, period=period)
     if len(years) > 1 and years != list(range(years[0], years[-1] + 1)):
         t = t.filter(t.period.year().isin(years))
