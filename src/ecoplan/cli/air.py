@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..air import queries
-from .common import FromOption, OutOption, ToOption, app, as_date, emit, open_backend
+from .common import FromOption, OutOption, ToOption, app, as_date, emit_query, open_backend
 
 air_app = typer.Typer(help="Air quality: AQI reports and HJ 663 statistics.", no_args_is_help=True)
 app.add_typer(air_app, name="air")
@@ -102,7 +102,7 @@ def hourly(
             edition=edition,
             so2_rule=so2_rule,
         )
-        emit(queries.execute(backend.ibis, expr), out, title="hourly AQI", columns=SHOW_HOURLY)
+        emit_query(backend, expr, out, title="hourly AQI", columns=SHOW_HOURLY)
 
 
 @air_app.command("daily")
@@ -128,7 +128,7 @@ def daily(
             end=as_date(end),
             edition=edition,
         )
-        emit(queries.execute(backend.ibis, expr), out, title="daily AQI", columns=SHOW_DAILY)
+        emit_query(backend, expr, out, title="daily AQI", columns=SHOW_DAILY)
 
 
 @air_app.command("annual")
@@ -147,7 +147,7 @@ def annual(
         expr = queries.period(
             backend.ibis, year=year, period="year", by=by, stations=station, cities=city, edition=edition
         )
-        emit(queries.execute(backend.ibis, expr), out, title=f"annual statistics {year}", columns=SHOW_PERIOD)
+        emit_query(backend, expr, out, title=f"annual statistics {year}", columns=SHOW_PERIOD)
 
 
 @air_app.command("monthly")
@@ -166,6 +166,4 @@ def monthly(
         expr = queries.period(
             backend.ibis, year=year, period="month", by=by, stations=station, cities=city, edition=edition
         )
-        emit(
-            queries.execute(backend.ibis, expr), out, title=f"monthly statistics {year}", columns=SHOW_PERIOD
-        )
+        emit_query(backend, expr, out, title=f"monthly statistics {year}", columns=SHOW_PERIOD)

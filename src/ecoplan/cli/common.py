@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from ..output import OutputError, to_frame, write_table
+from ..output import OutputError, to_frame, write_query, write_table
 from ..store import DEFAULT_DB, Store
 
 if TYPE_CHECKING:
@@ -164,6 +164,22 @@ def emit(
         console.print(f"[dim]{len(frame) - max_rows} more rows; use --out FILE for all {len(frame)}[/dim]")
     if hidden:
         console.print(f"[dim]{hidden} more columns; use --out FILE for all of them[/dim]")
+
+
+def emit_query(
+    backend: Any, expr: Any, out: Path | None, *, title: str = "", columns: list[str] | None = None
+) -> None:
+    """Print the rows of an Ibis expression, or write them to ``out``, as :func:`emit` does.
+
+    A .parquet file is written a batch at a time as the engine returns the
+    rows (:func:`ecoplan.output.write_query`), so that a national year's
+    report is not first gathered in memory; the other outputs gather it.
+    """
+    if out is not None and out.suffix.lower() == ".parquet":
+        path, rows = write_query(backend.ibis, expr, out)
+        console.print(f"wrote {rows} rows to {path}")
+        return
+    emit(backend.ibis.to_pyarrow(expr), out, title=title, columns=columns)
 
 
 def _cell(v: Any) -> str:

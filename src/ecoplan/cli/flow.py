@@ -12,7 +12,7 @@ from ..flow import queries
 from ..flow.ecoflow import EcoflowRule, load_rule
 from ..ingest import expand_paths
 from ..readers.flow import UNIT_FACTORS, flow_reader_for, flow_unit, gauge_reader
-from .common import FromOption, OutOption, ToOption, app, as_date, emit, open_backend, open_store
+from .common import FromOption, OutOption, ToOption, app, as_date, emit_query, open_backend, open_store
 from .ingest import FilesArg, finish, ingest_app, run_ingest
 
 flow_app = typer.Typer(
@@ -223,7 +223,7 @@ def compliance(
         expr = queries.compliance(
             backend.ibis, year=year or None, gauges=gauge, rivers=river, reference_years=refs, rule=rule
         )
-        emit(queries.execute(backend.ibis, expr), out, title="eco-flow compliance", columns=SHOW_COMPLIANCE)
+        emit_query(backend, expr, out, title="eco-flow compliance", columns=SHOW_COMPLIANCE)
 
 
 @flow_app.command("daily")
@@ -254,4 +254,4 @@ def daily(
             reference_years=refs,
             rule=rule,
         )
-        emit(queries.execute(backend.ibis, expr), out, title="daily eco-flow", columns=SHOW_DAILY)
+        emit_query(backend, expr, out, title="daily eco-flow", columns=SHOW_DAILY)

@@ -12,7 +12,18 @@ from ..readers.water import FORMAT_ALIASES, WATER_FORMATS, section_reader, water
 from ..water import queries
 from ..water import standard as sd
 from ..water.classification import PERIODS
-from .common import FromOption, OutOption, ToOption, app, as_date, console, emit, open_backend, open_store
+from .common import (
+    FromOption,
+    OutOption,
+    ToOption,
+    app,
+    as_date,
+    console,
+    emit,
+    emit_query,
+    open_backend,
+    open_store,
+)
 from .ingest import FilesArg, finish, ingest_app, run_ingest
 
 water_app = typer.Typer(
@@ -223,7 +234,7 @@ def classify(
             expr = queries.items(
                 backend.ibis, period=period, year=year, sample_kind=sample_kind, ph_rule=ph_rule, **filters
             )
-            emit(queries.execute(backend.ibis, expr), out, title="item classes", columns=SHOW_ITEMS)
+            emit_query(backend, expr, out, title="item classes", columns=SHOW_ITEMS)
             return
         expr = queries.classify(
             backend.ibis,
@@ -235,8 +246,9 @@ def classify(
             ph_rule=ph_rule,
             **filters,
         )
-        emit(
-            queries.execute(backend.ibis, expr),
+        emit_query(
+            backend,
+            expr,
             out,
             title=f"section classes ({period})",
             columns=SHOW_CLASSIFY,
@@ -273,7 +285,7 @@ def attainment(
             sample_kind=sample_kind,
             **_filters(section, basin, river, city, province, control),
         )
-        emit(queries.execute(backend.ibis, expr), out, title=f"attainment by {by}", columns=SHOW_ATTAIN)
+        emit_query(backend, expr, out, title=f"attainment by {by}", columns=SHOW_ATTAIN)
 
 
 @water_app.command("trophic")
@@ -305,7 +317,7 @@ def trophic(
             sample_kind=sample_kind,
             **_filters(section, basin, river, city, province, control),
         )
-        emit(queries.execute(backend.ibis, expr), out, title="trophic state", columns=SHOW_TROPHIC)
+        emit_query(backend, expr, out, title="trophic state", columns=SHOW_TROPHIC)
 
 
 @water_app.command("change")
