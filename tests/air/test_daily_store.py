@@ -128,6 +128,16 @@ def test_a_table_from_another_computation_is_not_read_and_is_rebuilt(store: Stor
     assert min(v for v in pm.values() if v is not None) > 0
 
 
+def test_a_dropped_table_is_rebuilt(store: Store, tmp_path: Path) -> None:
+    ingest(store, day_file(tmp_path, dt.date(2023, 1, 1), 30.0))
+    store.con.execute("DROP TABLE air_daily")
+    assert daily_store.stored(store.ibis) is None
+    ingest(store, day_file(tmp_path, dt.date(2023, 1, 2), 40.0))
+    pm = daily_pm25(store)
+    assert pm[("1001A", "2023-01-01")] == pytest.approx((23 * 30.0 + 40.0) / 24)
+    assert pm[("1001A", "2023-01-02")] == pytest.approx(40.0)
+
+
 def test_natural_days_of_hour_spans() -> None:
     t = dt.datetime
     # an hour labelled 00:00 ends the day before

@@ -42,34 +42,45 @@ TABLE = "air_daily"
 _HOUR = dt.timedelta(hours=1)
 FINGERPRINT_KEY = "air_daily_fingerprint"
 PENDING_KEY = "air_daily_pending"  # days whose hours changed since the table was derived
-# the series daily_values reads, as station_hourly gives it
+# the series daily_values reads, as station_hourly gives it, under the name the SQL binds it to
+_SERIES = "_ecoplan_series"
 _SERIES_SCHEMA = {"sid": "string", "time": "timestamp", **{c: "float64" for c in st.POLLUTANT_COLUMNS}}
 
 
 @functools.cache
 def _placeholder() -> ir.Table:
-    """The daily values over a placeholder series: their SQL and their column types."""
-    return st.daily_values(ibis.table(_SERIES_SCHEMA, name="series"))
+    """The daily values over a placeholder series: their column types."""
+    return st.daily_values(ibis.table(_SERIES_SCHEMA, name=_SERIES))
+
+
+@functools.cache
+def _daily_sql() -> str:
+    """The daily values' SQL over the placeholder series, compiled once a process (0.3 s)."""
+    return ibis.to_sql(_placeholder(), dialect="duckdb")
 
 
 @functools.cache
 def fingerprint() -> str:
-    """SHA-256 of the daily values' SQL over a placeholder series: it changes when a rule or the code does."""
-    sql = ibis.to_sql(_placeholder(), dialect="duckdb")
-    return hashlib.sha256(sql.encode("utf-8")).hexdigest()
+    """SHA-256 of the daily values' SQL: it changes when a rule or the code does."""
+    return hashlib.sha256(_daily_sql().encode("utf-8")).hexdigest()
 
 
-def _values_sql(backend, days: list[tuple[dt.date, dt.date]] | None) -> str:
-    """SQL of ``site_id, date, <daily values>`` of the stored hours of the natural days (all when None)."""
-    air = backend.table("air_hourly")
+def _values_sql(days: list[tuple[dt.date, dt.date]] | None) -> str:
+    """SQL of ``site_id, date, <daily values>`` of the stored hours of the natural days (all when None).
+
+    The fingerprinted SQL itself, with the placeholder series bound to the
+    stored hours by a WITH clause: what is stored is what the fingerprint
+    names.
+    """
+    where = ""
     if days is not None:  # the hours labelled (first 00:00, last+1 00:00]
-        air = air.filter(
-            ibis.or_(
-                *((air.time > _midnight(first)) & (air.time <= _midnight(last, 1)) for first, last in days)
-            )
+        where = "WHERE " + " OR ".join(
+            f"(time > TIMESTAMP '{_midnight(first)}' AND time <= TIMESTAMP '{_midnight(last, 1)}')"
+            for first, last in days
         )
-    series = air.select(sid=air.site_id, time=air.time, **{c: air[c] for c in st.POLLUTANT_COLUMNS})
-    return ibis.to_sql(st.daily_values(series).rename(site_id="sid"), dialect="duckdb")
+    cols = ", ".join(st.POLLUTANT_COLUMNS)
+    series = f"SELECT site_id AS sid, time, {cols} FROM air_hourly {where}"
+    return f"WITH {_SERIES} AS ({series}) SELECT sid AS site_id, * EXCLUDE (sid) FROM ({_daily_sql()})"
 
 
 def _midnight(day: dt.date, plus_days: int = 0) -> dt.datetime:
@@ -116,15 +127,18 @@ def refresh(store) -> None:
     """
     with store.transaction() as con:
         current = con.execute("SELECT value FROM meta WHERE key = ?", [FINGERPRINT_KEY]).fetchone()
-        if current is None or current[0] != fingerprint():
-            con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS {_values_sql(store.ibis, None)}")
+        exists = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?", [TABLE]
+        ).fetchone()[0]
+        if current is None or current[0] != fingerprint() or not exists:
+            con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS {_values_sql(None)}")
             con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [FINGERPRINT_KEY, fingerprint()])
         else:
             days = pending(con)
             if days:
                 for first, last in days:
                     con.execute(f"DELETE FROM {TABLE} WHERE date BETWEEN ? AND ?", [first, last])
-                con.execute(f"INSERT INTO {TABLE} BY NAME {_values_sql(store.ibis, days)}")
+                con.execute(f"INSERT INTO {TABLE} BY NAME {_values_sql(days)}")
         con.execute("DELETE FROM meta WHERE key = ?", [PENDING_KEY])
 
 
