@@ -171,9 +171,10 @@ def emit_query(
 ) -> None:
     """Print the rows of an Ibis expression, or write them to ``out``, as :func:`emit` does.
 
-    A .parquet file is written a batch at a time as the engine returns the
-    rows (:func:`ecoplan.output.write_query`), so that a national year's
-    report is not first gathered in memory; the other outputs gather it.
+    A .parquet file is written without gathering the rows
+    (:func:`ecoplan.output.write_query`: DuckDB writes it itself, another
+    engine hands the rows over a batch at a time), so that a national year's
+    report never sits in memory whole; the other outputs gather it.
     """
     if out is not None and out.suffix.lower() == ".parquet":
         path, rows = write_query(backend.ibis, expr, out)
