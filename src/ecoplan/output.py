@@ -126,14 +126,14 @@ def _duckdb_parquet(backend: Any, expr: Any, target: Path) -> int:
     """
     from ibis.backends.sql.datatypes import DuckDBType
 
-    def q(name: str) -> str:
-        return '"' + name.replace('"', '""') + '"'
+    from .export import _q, _sql_path  # the export's quoting of names and paths in DuckDB SQL
 
     typed = ", ".join(
-        f"CAST({q(n)} AS {DuckDBType.to_string(t)}) AS {q(n)}" for n, t in expr.schema().items()
+        f"CAST({_q(n)} AS {DuckDBType.to_string(t)}) AS {_q(n)}" for n, t in expr.schema().items()
     )
-    where = "'" + str(target).replace("'", "''") + "'"
-    backend.con.execute(f"COPY (SELECT {typed} FROM ({backend.compile(expr)})) TO {where} (FORMAT parquet)")
+    backend.con.execute(
+        f"COPY (SELECT {typed} FROM ({backend.compile(expr)})) TO {_sql_path(target)} (FORMAT parquet)"
+    )
     return pq.read_metadata(target).num_rows
 
 

@@ -65,12 +65,23 @@ def _station_hours(
         air = air.filter(air.time > lo)
     if hi is not None:
         air = air.filter(air.time <= hi)
+    return _in_scope(air, air.site, sites, stations, cities), sites
+
+
+def _in_scope(
+    t: ir.Table,
+    code: ir.StringColumn,
+    sites: ir.Table,
+    stations: Sequence[str] | None,
+    cities: Sequence[str] | None,
+) -> ir.Table:
+    """Rows of ``t`` whose station ``code`` is among ``stations`` and in one of ``cities`` (each when given)."""
     if stations:
-        air = air.filter(air.site.isin(list(stations)))
+        t = t.filter(code.isin(list(stations)))
     if cities:
         in_city = sites.filter(sites.city.isin(list(cities))).select("code")
-        air = air.filter(air.site.isin(in_city.code))
-    return air, sites
+        t = t.filter(code.isin(in_city.code))
+    return t
 
 
 def series(
@@ -107,12 +118,7 @@ def _daily_values(
         d = d.filter(d.date >= start)
     if end is not None:
         d = d.filter(d.date <= end)
-    if stations:
-        d = d.filter(d.sid.isin(list(stations)))
-    if cities:
-        sites = backend.table("sites")
-        d = d.filter(d.sid.isin(sites.filter(sites.city.isin(list(cities))).code))
-    return d
+    return _in_scope(d, d.sid, backend.table("sites"), stations, cities)
 
 
 def _label(t: ir.Table, sites: ir.Table, by: str) -> ir.Table:
